@@ -1,0 +1,74 @@
+# SurgeDesk. `make run` sets everything up and serves the demo; `make test` runs the suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+DB_NAME ?= surgedesk
+PORT ?= 8000
+UNAME := $(shell uname -s)
+
+# Linux: mlx[cpu] bundles a slow reference BLAS; preload Debian's OpenBLAS (16x on matmul).
+ifeq ($(UNAME),Linux)
+MULTIARCH := $(shell gcc -print-multiarch 2>/dev/null || echo $$(uname -m)-linux-gnu)
+OPENBLAS := /usr/lib/$(MULTIARCH)/openblas-pthread/libblas.so.3
+ifneq ($(wildcard $(OPENBLAS)),)
+export LD_PRELOAD := $(OPENBLAS)
+export OPENBLAS_NUM_THREADS := 1
+endif
+endif
+
+.PHONY: run setup venv system-deps services db test lint format bench bench-engine bench-faq bench-sentiment demo-model clean
+
+run: setup ## Set up everything and serve the demo on http://127.0.0.1:$(PORT)/
+	@echo "SurgeDesk: open http://127.0.0.1:$(PORT)/  (staff: http://127.0.0.1:$(PORT)/admin/)"
+	PORT=$(PORT) $(BIN)/honcho -d . -f docker/Procfile start
+
+setup: system-deps venv services db
+
+venv: $(BIN)/.installed
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+# Debian's OpenBLAS for fast MLX on CPU; installed when we can, skipped (slower) when we can't.
+system-deps:
+ifeq ($(UNAME),Linux)
+	@if [ ! -e "$(OPENBLAS)" ] && command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		apt-get install -y -q libopenblas0-pthread >/dev/null || \
+		(apt-get update -q >/dev/null && apt-get install -y -q libopenblas0-pthread >/dev/null); \
+	fi
+	@[ -e "$(OPENBLAS)" ] || echo "note: libopenblas0-pthread is not installed; the local model runs slower."
+endif
+
+services: ## Make sure Postgres and Redis answer, starting local ones if installed
+	@bash docker/dev-services.sh
+
+db: venv services
+	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$(DB_NAME)'" | grep -q 1 || \
+		createdb -h 127.0.0.1 -U postgres $(DB_NAME)
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py ensure_demo_staff
+
+test: system-deps venv services ## Run the whole suite (real Postgres, Redis, Celery, Chromium)
+	$(BIN)/pytest
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format:
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: setup ## End-to-end TTFT over real websockets vs the raw engine, one JSON line
+	$(PY) -m tests.bench.e2e
+
+demo-model: venv ## Rebuild the shipped demo model from its corpus
+	$(PY) manage.py build_demo_model
+
+clean:
+	rm -rf $(VENV) staticfiles artifacts

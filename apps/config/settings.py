@@ -1,0 +1,179 @@
+"""SurgeDesk settings: every value comes from the environment, with a default for the local demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+DEMO_MODEL_DIR = BASE_DIR / "apps" / "inference" / "demo_model" / "weights"
+DEV_SECRET_KEY = "dev-only-insecure-secret-key-do-not-deploy"
+
+env = environ.Env()
+
+
+def _read(name: str, cast, default):
+    """Read one variable; a value that does not parse stops start-up with a clear message."""
+    try:
+        return env(name, cast=cast, default=default)
+    except (ValueError, TypeError, environ.ImproperlyConfigured) as exc:
+        raise ImproperlyConfigured(f"{name} is invalid: {exc}") from exc
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = env.str(name, default=str(default)).strip().lower()
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off", ""}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, got {raw!r}")
+
+
+def _positive(name: str, default: int) -> int:
+    value = _read(name, int, default)
+    if value <= 0:
+        raise ImproperlyConfigured(f"{name} must be a positive integer, got {value}")
+    return value
+
+
+DEBUG = _flag("DEBUG", False)
+SECRET_KEY = _read("SECRET_KEY", str, DEV_SECRET_KEY)
+if (
+    not DEBUG
+    and SECRET_KEY == DEV_SECRET_KEY
+    and _read("SURGEDESK_ENV", str, "dev") == "production"
+):
+    raise ImproperlyConfigured("SECRET_KEY must be set in production (SURGEDESK_ENV=production).")
+ALLOWED_HOSTS = _read("ALLOWED_HOSTS", list, ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = _read("CSRF_TRUSTED_ORIGINS", list, [])
+
+try:
+    DATABASES = {"default": env.db_url("DATABASE_URL", default="postgres:///surgedesk")}
+except (ValueError, environ.ImproperlyConfigured) as exc:
+    raise ImproperlyConfigured(f"DATABASE_URL is invalid: {exc}") from exc
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...).")
+DATABASES["default"].setdefault("HOST", "127.0.0.1")
+if not DATABASES["default"]["HOST"]:
+    DATABASES["default"]["HOST"] = "127.0.0.1"
+DATABASES["default"].setdefault("USER", "postgres")
+if not DATABASES["default"]["USER"]:
+    DATABASES["default"]["USER"] = "postgres"
+DATABASES["default"]["CONN_MAX_AGE"] = _read("DB_CONN_MAX_AGE", int, 0)
+
+# Raw string on purpose: django-environ treats a leading "$" as a reference.
+REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(f"REDIS_URL must be a redis:// URL, got {REDIS_URL!r}")
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "channels",
+    "django_htmx",
+    "apps.conversations",
+    "apps.inference",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "apps.config.urls"
+ASGI_APPLICATION = "apps.config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = _read("TIME_ZONE", str, "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": _read(
+            "STATICFILES_BACKEND", str, "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = _flag("SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30},
+    }
+}
+
+CELERY_BROKER_URL = REDIS_URL
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# Chat limits and streaming.
+CHAT_MAX_MESSAGE_CHARS = _positive("CHAT_MAX_MESSAGE_CHARS", 2000)
+CHAT_RATE_LIMIT_PER_MINUTE = _positive("CHAT_RATE_LIMIT_PER_MINUTE", 30)
+REPLY_FLUSH_MS = _positive("REPLY_FLUSH_MS", 40)
+
+# Local engine (mlx-lm).
+LOCAL_MODEL = _read("LOCAL_MODEL", str, str(DEMO_MODEL_DIR))
+LOCAL_MAX_TOKENS = _positive("LOCAL_MAX_TOKENS", 160)
+LOCAL_MAX_BATCH = _positive("LOCAL_MAX_BATCH", 16)
+LOCAL_MAX_PROMPT_TOKENS = _positive("LOCAL_MAX_PROMPT_TOKENS", 1536)
+LOCAL_KV_CACHE_MB = _positive("LOCAL_KV_CACHE_MB", 256)
+LOCAL_PREFILL_STEP = _positive("LOCAL_PREFILL_STEP", 128)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": _read("LOG_LEVEL", str, "INFO")},
+}

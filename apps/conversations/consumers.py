@@ -1,0 +1,84 @@
+"""The customer websocket: validates frames, calls services, relays group events."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from apps.conversations import protocol, ratelimit, realtime, services
+
+logger = logging.getLogger(__name__)
+
+CLOSE_NO_SESSION = 4401
+
+
+class ChatConsumer(AsyncWebsocketConsumer):
+    async def connect(self) -> None:
+        session = self.scope.get("session")
+        session_key = session.session_key if session is not None else None
+        if not session_key:
+            await self.close(code=CLOSE_NO_SESSION)
+            return
+        self.conversation = await database_sync_to_async(services.conversation_for_session)(
+            session_key=session_key
+        )
+        self.group = realtime.conversation_group(self.conversation.uuid.hex)
+        self.rate_bucket = f"session:{session_key}"
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        logger.info("chat socket opened for conversation %s", self.conversation.uuid)
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "group"):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if text_data is None:
+            await self._send_event(realtime.error("binary_not_supported", "send text frames"))
+            return
+        try:
+            event = protocol.parse_client_event(text_data)
+        except protocol.ProtocolError as exc:
+            await self._send_event(realtime.error(exc.code, exc.detail))
+            return
+        if isinstance(event, protocol.PostMessage):
+            await self._post_message(event)
+        elif isinstance(event, protocol.Resume):
+            await self._resume(event)
+        else:
+            await self._send_event(
+                await database_sync_to_async(services.handoff_request)(
+                    conversation=self.conversation
+                )
+            )
+
+    async def _post_message(self, event: protocol.PostMessage) -> None:
+        allowed = await ratelimit.allow(self.rate_bucket, limit=settings.CHAT_RATE_LIMIT_PER_MINUTE)
+        if not allowed:
+            await self._send_event(
+                realtime.error("rate_limited", "too many messages; wait a minute and try again")
+            )
+            return
+        result = await database_sync_to_async(services.message_post)(
+            conversation=self.conversation, client_msg_id=event.client_msg_id, text=event.text
+        )
+        await self._send_event(
+            realtime.message_accepted(str(event.client_msg_id), result.customer_message.id)
+        )
+
+    async def _resume(self, event: protocol.Resume) -> None:
+        events = await database_sync_to_async(services.replay_events)(
+            conversation=self.conversation, last_seq=event.last_seq, message_id=event.message_id
+        )
+        for replayed in events:
+            await self._send_event(replayed)
+
+    async def chat_event(self, message: dict) -> None:
+        await self._send_event(message["event"])
+
+    async def _send_event(self, event: realtime.ServerEvent) -> None:
+        await self.send(text_data=json.dumps(event, ensure_ascii=False))

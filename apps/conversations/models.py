@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+
+class Conversation(models.Model):
+    class Status(models.TextChoices):
+        AI = "ai", "AI"
+        WAITING_HUMAN = "waiting_human", "Waiting for a human"
+        HUMAN = "human", "Human"
+        CLOSED = "closed", "Closed"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    session_key = models.CharField(max_length=64, db_index=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.AI)
+    language = models.CharField(max_length=8, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [
+            # One open conversation per browser session; closed ones stay for history.
+            models.UniqueConstraint(
+                fields=["session_key"],
+                condition=~models.Q(status="closed"),
+                name="one_open_conversation_per_session",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Conversation {self.uuid} ({self.status})"
+
+
+class Message(models.Model):
+    class Role(models.TextChoices):
+        CUSTOMER = "customer"
+        ASSISTANT = "assistant"
+        AGENT = "agent"
+        SYSTEM = "system"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        STREAMING = "streaming"
+        DONE = "done"
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+
+    class Route(models.TextChoices):
+        LOCAL = "local"
+        CLOUD = "cloud"
+        FAQ = "faq"
+        CACHE = "cache"
+        CANNED = "canned"
+        AGENT = "agent"
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices)
+    text = models.TextField(blank=True, default="")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DONE)
+    client_msg_id = models.UUIDField(null=True, blank=True)
+    reply_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
+    )
+    route = models.CharField(max_length=16, choices=Route.choices, blank=True, default="")
+    model_name = models.CharField(max_length=200, blank=True, default="")
+    ttft_ms = models.PositiveIntegerField(null=True, blank=True)
+    total_ms = models.PositiveIntegerField(null=True, blank=True)
+    tokens_in = models.PositiveIntegerField(null=True, blank=True)
+    tokens_out = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "client_msg_id"], name="unique_client_msg_per_conversation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role} message {self.pk} ({self.status})"

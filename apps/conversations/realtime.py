@@ -1,0 +1,148 @@
+"""The one place that builds group names and event payloads (protocol v1), and publishes them.
+
+Channel-layer delivery is best effort; Postgres is the truth, and clients resync with
+``resume``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Literal, TypedDict
+
+from channels.layers import get_channel_layer
+
+GROUP_EVENT_TYPE = "chat.event"  # the consumer's ``chat_event`` handler relays these
+
+
+class MessageAccepted(TypedDict):
+    type: Literal["message.accepted"]
+    client_msg_id: str
+    message_id: int
+
+
+class ReplyStart(TypedDict):
+    type: Literal["reply.start"]
+    message_id: int
+    reply_to: int | None
+
+
+class ReplyDelta(TypedDict):
+    type: Literal["reply.delta"]
+    message_id: int
+    seq: int
+    delta: str
+
+
+class ReplyEnd(TypedDict):
+    type: Literal["reply.end"]
+    message_id: int
+    text: str
+    route: str
+    ttft_ms: int | None
+
+
+class AgentMessage(TypedDict):
+    type: Literal["agent.message"]
+    message_id: int
+    text: str
+    agent: str
+
+
+class Notice(TypedDict):
+    type: Literal["notice"]
+    kind: str
+    text: str
+
+
+class Error(TypedDict):
+    type: Literal["error"]
+    code: str
+    detail: str
+
+
+ServerEvent = MessageAccepted | ReplyStart | ReplyDelta | ReplyEnd | AgentMessage | Notice | Error
+
+
+def conversation_group(conversation_uuid_hex: str) -> str:
+    return f"conversation.{conversation_uuid_hex}"
+
+
+def message_accepted(client_msg_id: str, message_id: int) -> MessageAccepted:
+    return {"type": "message.accepted", "client_msg_id": client_msg_id, "message_id": message_id}
+
+
+def reply_start(message_id: int, reply_to: int | None) -> ReplyStart:
+    return {"type": "reply.start", "message_id": message_id, "reply_to": reply_to}
+
+
+def reply_delta(message_id: int, seq: int, delta: str) -> ReplyDelta:
+    """``seq`` is the reply's length in characters once this delta is appended."""
+    return {"type": "reply.delta", "message_id": message_id, "seq": seq, "delta": delta}
+
+
+def reply_end(message_id: int, text: str, route: str, ttft_ms: int | None) -> ReplyEnd:
+    return {
+        "type": "reply.end",
+        "message_id": message_id,
+        "text": text,
+        "route": route,
+        "ttft_ms": ttft_ms,
+    }
+
+
+def agent_message(message_id: int, text: str, agent: str) -> AgentMessage:
+    return {"type": "agent.message", "message_id": message_id, "text": text, "agent": agent}
+
+
+def notice(kind: str, text: str) -> Notice:
+    return {"type": "notice", "kind": kind, "text": text}
+
+
+def error(code: str, detail: str) -> Error:
+    return {"type": "error", "code": code, "detail": detail}
+
+
+class _Publisher:
+    """Publishes from sync code (Celery task threads) through one long-lived event loop.
+
+    ``async_to_sync`` would build a loop, and a Redis connection pool, per call.
+    """
+
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock = threading.Lock()
+
+    def _ensure_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None or not self._loop.is_running():
+                loop = asyncio.new_event_loop()
+                started = threading.Event()
+                threading.Thread(
+                    target=self._serve, args=(loop, started), name="realtime-publisher", daemon=True
+                ).start()
+                started.wait()
+                self._loop = loop
+            return self._loop
+
+    @staticmethod
+    def _serve(loop: asyncio.AbstractEventLoop, started: threading.Event) -> None:
+        asyncio.set_event_loop(loop)
+        loop.call_soon(started.set)
+        loop.run_forever()
+
+    def send(self, group: str, event: ServerEvent) -> None:
+        layer = get_channel_layer()
+        message = {"type": GROUP_EVENT_TYPE, "event": event}
+        future = asyncio.run_coroutine_threadsafe(
+            layer.group_send(group, message), self._ensure_loop()
+        )
+        future.result(timeout=5)
+
+
+_publisher = _Publisher()
+
+
+def publish(conversation_uuid_hex: str, event: ServerEvent) -> None:
+    """Send one event to every socket of the conversation (best effort)."""
+    _publisher.send(conversation_group(conversation_uuid_hex), event)

@@ -1,0 +1,40 @@
+"""Reads of conversations and messages."""
+
+from __future__ import annotations
+
+from apps.conversations.models import Conversation, Message
+from apps.inference.prompts import Turn
+
+_PROMPT_ROLES = {Message.Role.CUSTOMER: "user", Message.Role.ASSISTANT: "assistant"}
+
+
+def open_conversation_for_session(session_key: str) -> Conversation | None:
+    return (
+        Conversation.objects.filter(session_key=session_key)
+        .exclude(status=Conversation.Status.CLOSED)
+        .first()
+    )
+
+
+def conversation_transcript(conversation: Conversation) -> list[Message]:
+    return list(conversation.messages.exclude(role=Message.Role.SYSTEM).order_by("id"))
+
+
+def history_for_reply(reply: Message) -> list[Turn]:
+    """The turns a model sees when writing ``reply``: everything before it with text."""
+    messages = (
+        reply.conversation.messages.filter(id__lt=reply.id, role__in=list(_PROMPT_ROLES))
+        .exclude(text="")
+        .order_by("id")
+    )
+    return [Turn(role=_PROMPT_ROLES[m.role], text=m.text) for m in messages]
+
+
+def messages_to_replay(conversation: Conversation, *, message_id: int | None) -> list[Message]:
+    """Server-written messages a reconnecting client may have missed, oldest first."""
+    server_roles = [Message.Role.ASSISTANT, Message.Role.AGENT]
+    messages = conversation.messages.filter(role__in=server_roles)
+    if message_id is not None:
+        return list(messages.filter(id__gte=message_id).order_by("id"))
+    latest = messages.order_by("-id").first()
+    return [latest] if latest is not None else []

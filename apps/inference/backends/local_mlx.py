@@ -1,0 +1,327 @@
+"""The local backend: one continuously batched mlx-lm engine per worker process.
+
+One engine thread loads the model and runs every MLX computation (MLX streams belong
+to the thread that made them, and MLX work in a parent process hangs forked children,
+so nothing here runs at import time). Task threads submit requests and iterate their
+deltas; requests join and leave the running ``BatchGenerator`` at every step.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from apps.inference.base import BackendError, GenerationParams, Usage
+from apps.inference.kv_cache import PromptCacheStore
+
+logger = logging.getLogger(__name__)
+
+_END = object()
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    model: str
+    max_batch: int = 16
+    max_prompt_tokens: int = 1536
+    kv_cache_bytes: int = 256 * 1024 * 1024
+    prefill_step: int = 128
+    load_timeout_s: float = 300.0
+    stall_timeout_s: float = 60.0
+
+
+@dataclass
+class EngineStats:
+    submitted: int = 0
+    finished: int = 0
+    cancelled: int = 0
+    steps: int = 0
+    max_decode_batch: int = 0
+    truncated_prompts: int = 0
+    generated_tokens: int = 0
+    prompt_tokens: int = 0
+
+
+class LocalStream:
+    """One request's stream of text deltas; iterate it from the submitting thread."""
+
+    def __init__(
+        self,
+        engine: LocalEngine,
+        messages: list[dict[str, str]],
+        cache_key: str,
+        params: GenerationParams,
+    ) -> None:
+        self.engine = engine
+        self.messages = messages
+        self.cache_key = cache_key
+        self.params = params
+        self.usage = Usage(model_name=engine.config.model)
+        self.cancelled = threading.Event()
+        self._events: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        # Engine-thread state.
+        self.uid: int | None = None
+        self.prompt_tokens: list[int] = []
+        self.detokenizer: Any = None
+
+    def __iter__(self) -> Iterator[str]:
+        while True:
+            try:
+                event = self._events.get(timeout=self.engine.config.stall_timeout_s)
+            except queue.Empty:
+                self.cancel()
+                raise BackendError("local engine stalled", retryable=True) from None
+            if event is _END:
+                return
+            if isinstance(event, BaseException):
+                raise event
+            yield event
+
+    def cancel(self) -> None:
+        if not self.cancelled.is_set():
+            self.cancelled.set()
+            self.engine._post(("cancel", self))
+
+    # Called by the engine thread only.
+    def _emit(self, item: Any) -> None:
+        self._events.put(item)
+
+
+class LocalEngine:
+    name = "local"
+
+    def __init__(self, config: EngineConfig) -> None:
+        self.config = config
+        self.stats = EngineStats()
+        self.cache_store = PromptCacheStore(config.kv_cache_bytes)
+        self.fatal: BaseException | None = None
+        self._inbox: queue.SimpleQueue[tuple[str, LocalStream]] = queue.SimpleQueue()
+        self._ready = threading.Event()
+        self._start_lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._active: dict[int, LocalStream] = {}
+        self._generator: Any = None
+        self._tokenizer: Any = None
+
+    # -- public API, any thread ------------------------------------------------
+
+    @property
+    def healthy(self) -> bool:
+        return self.fatal is None and (self._thread is None or self._thread.is_alive())
+
+    def submit(
+        self, messages: list[dict[str, str]], *, cache_key: str, params: GenerationParams
+    ) -> LocalStream:
+        """Submit a chat request; it joins the running batch at the next step."""
+        self._ensure_running()
+        stream = LocalStream(self, messages, cache_key, params)
+        self._post(("submit", stream))
+        return stream
+
+    def warm_up(self) -> None:
+        self._ensure_running()
+
+    def snapshot(self) -> dict[str, int]:
+        counters = self.cache_store.counters
+        return {
+            "submitted": self.stats.submitted,
+            "finished": self.stats.finished,
+            "cancelled": self.stats.cancelled,
+            "active": len(self._active),
+            "max_decode_batch": self.stats.max_decode_batch,
+            "truncated_prompts": self.stats.truncated_prompts,
+            "kv_hits": counters.hits,
+            "kv_misses": counters.misses,
+            "kv_evictions": counters.evictions,
+            "kv_reused_tokens": counters.reused_tokens,
+            "kv_bytes": self.cache_store.total_bytes,
+            "kv_entries": len(self.cache_store),
+        }
+
+    # -- internals -------------------------------------------------------------
+
+    def _post(self, item: tuple[str, LocalStream]) -> None:
+        self._inbox.put(item)
+
+    def _ensure_running(self) -> None:
+        with self._start_lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="mlx-engine", daemon=True)
+                self._thread.start()
+        if not self._ready.wait(self.config.load_timeout_s):
+            raise BackendError("local model is still loading", retryable=True)
+        if not self.healthy:
+            raise BackendError(f"local engine is down: {self.fatal}", retryable=False)
+
+    def _run(self) -> None:
+        try:
+            self._load()
+        except Exception as exc:
+            logger.exception("local model failed to load from %s", self.config.model)
+            self.fatal = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        try:
+            while True:
+                self._drain_inbox(block=not self._active)
+                if self._active:
+                    self._step()
+        except BaseException as exc:
+            logger.exception("local engine thread died")
+            self.fatal = exc
+            self._fail_all(BackendError(f"local engine died: {exc}", retryable=False))
+            raise
+
+    def _load(self) -> None:
+        from mlx_lm import load
+        from mlx_lm.generate import BatchGenerator
+
+        model, tokenizer = load(self.config.model)
+        self._tokenizer = tokenizer
+        self._generator = BatchGenerator(
+            model,
+            stop_tokens=[[t] for t in tokenizer.eos_token_ids],
+            completion_batch_size=self.config.max_batch,
+            # One prompt at a time, in small chunks, so a long arrival never
+            # freezes the streams that are already decoding.
+            prefill_batch_size=1,
+            prefill_step_size=self.config.prefill_step,
+        )
+
+    def _drain_inbox(self, *, block: bool) -> None:
+        try:
+            item = self._inbox.get(timeout=None if block else 0)
+        except queue.Empty:
+            return
+        while True:
+            kind, stream = item
+            if kind == "submit":
+                self._admit(stream)
+            else:
+                self._remove(stream)
+            try:
+                item = self._inbox.get_nowait()
+            except queue.Empty:
+                return
+
+    def _admit(self, stream: LocalStream) -> None:
+        if stream.cancelled.is_set():
+            stream._emit(_END)
+            return
+        try:
+            tokens = self._encode(stream.messages)
+        except Exception as exc:
+            stream._emit(BackendError(f"could not encode prompt: {exc}", retryable=False))
+            return
+        cache, cached = self.cache_store.take(stream.cache_key, tokens)
+        stream.prompt_tokens = tokens
+        stream.detokenizer = self._tokenizer.detokenizer
+        stream.usage.tokens_in = len(tokens)
+        stream.usage.extra["cached_tokens"] = cached
+        (uid,) = self._generator.insert(
+            [tokens[cached:]],
+            max_tokens=[stream.params.max_tokens],
+            caches=[cache] if cache is not None else None,
+            all_tokens=[tokens[:cached]],
+        )
+        stream.uid = uid
+        self._active[uid] = stream
+        self.stats.submitted += 1
+        self.stats.prompt_tokens += len(tokens) - cached
+
+    def _remove(self, stream: LocalStream) -> None:
+        if stream.uid is not None and self._active.pop(stream.uid, None) is not None:
+            self._generator.remove([stream.uid])
+            self.stats.cancelled += 1
+        stream._emit(_END)
+
+    def _step(self) -> None:
+        _, responses = self._generator.next()
+        self.stats.steps += 1
+        self.stats.max_decode_batch = max(self.stats.max_decode_batch, len(responses))
+        for response in responses:
+            stream = self._active.get(response.uid)
+            if stream is not None:
+                self._deliver(stream, response)
+
+    def _deliver(self, stream: LocalStream, response: Any) -> None:
+        detok = stream.detokenizer
+        if response.finish_reason != "stop":
+            detok.add_token(response.token)
+            stream.usage.tokens_out += 1
+            self.stats.generated_tokens += 1
+        if response.finish_reason is None:
+            if detok.last_segment:
+                stream._emit(detok.last_segment)
+            return
+        detok.finalize()
+        if detok.last_segment:
+            stream._emit(detok.last_segment)
+        stream.usage.finish_reason = response.finish_reason
+        del self._active[response.uid]
+        self.stats.finished += 1
+        if response.prompt_cache is not None and response.all_tokens is not None:
+            self.cache_store.put(stream.cache_key, response.all_tokens, response.prompt_cache)
+        stream._emit(_END)
+
+    def _encode(self, messages: list[dict[str, str]]) -> list[int]:
+        """Chat-template tokens, truncated to the prompt budget.
+
+        Truncation keeps the system prompt, the conversation's first turn (the head) and
+        as many of the most recent turns as fit.
+        """
+        tokens = self._template(messages)
+        if len(tokens) <= self.config.max_prompt_tokens:
+            return tokens
+        self.stats.truncated_prompts += 1
+        head, tail = messages[:2], messages[2:]
+        while len(tail) > 1:
+            tail = tail[1:]
+            tokens = self._template(head + tail)
+            if len(tokens) <= self.config.max_prompt_tokens:
+                return tokens
+        tokens = self._template([messages[0], messages[-1]])
+        budget = self.config.max_prompt_tokens
+        return tokens[: budget // 4] + tokens[-(budget - budget // 4) :]
+
+    def _template(self, messages: list[dict[str, str]]) -> list[int]:
+        return list(self._tokenizer.apply_chat_template(messages, add_generation_prompt=True))
+
+    def _fail_all(self, error: BackendError) -> None:
+        for stream in list(self._active.values()):
+            stream._emit(error)
+        self._active.clear()
+        while True:
+            try:
+                _, stream = self._inbox.get_nowait()
+            except queue.Empty:
+                return
+            stream._emit(error)
+
+
+_engine: LocalEngine | None = None
+_engine_lock = threading.Lock()
+
+
+def get_engine() -> LocalEngine:
+    """The process-wide engine, created on first use (after any fork)."""
+    global _engine
+    with _engine_lock:
+        if _engine is None:
+            from django.conf import settings
+
+            _engine = LocalEngine(
+                EngineConfig(
+                    model=settings.LOCAL_MODEL,
+                    max_batch=settings.LOCAL_MAX_BATCH,
+                    max_prompt_tokens=settings.LOCAL_MAX_PROMPT_TOKENS,
+                    kv_cache_bytes=settings.LOCAL_KV_CACHE_MB * 1024 * 1024,
+                    prefill_step=settings.LOCAL_PREFILL_STEP,
+                )
+            )
+        return _engine

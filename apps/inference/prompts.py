@@ -1,0 +1,30 @@
+"""Chat prompts for the models: one place builds the message list every backend sends."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+SHOP_NAME = "Maple & Moon"
+SYSTEM_PROMPT = (
+    f"You are the customer service assistant of {SHOP_NAME}, an online shop. "
+    "Answer briefly and only with the shop's policies."
+)
+
+
+@dataclass(frozen=True)
+class Turn:
+    role: Literal["user", "assistant"]
+    text: str
+
+
+def build_messages(history: Sequence[Turn], reference: str | None = None) -> list[dict[str, str]]:
+    """The OpenAI-style message list for a conversation, oldest turn first.
+
+    ``reference`` is an optional retrieved shop fact that grounds the answer.
+    """
+    system = SYSTEM_PROMPT if reference is None else f"{SYSTEM_PROMPT}\nReference: {reference}"
+    return [{"role": "system", "content": system}] + [
+        {"role": turn.role, "content": turn.text} for turn in history
+    ]

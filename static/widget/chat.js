@@ -1,0 +1,173 @@
+// SurgeDesk customer widget: speaks websocket protocol v1 (docs/ in the README).
+// Every piece of server text is inserted with textContent, so model output stays inert.
+
+const root = document.getElementById("chat");
+const log = document.getElementById("chat-log");
+const form = document.getElementById("chat-form");
+const input = document.getElementById("chat-input");
+const statusLine = document.getElementById("chat-status");
+const thinking = document.getElementById("chat-thinking");
+const handoffButton = document.getElementById("chat-handoff");
+
+const FINAL = new Set(["done", "failed", "cancelled"]);
+const replies = new Map(); // message_id -> { el, text, done }
+const outbox = new Map(); // client_msg_id -> text, until the server accepts it
+let socket = null;
+let retryMs = 500;
+let latestReplyId = null;
+
+// Python counts characters in code points, so seq does too.
+const cpLength = (s) => [...s].length;
+const cpSlice = (s, start) => [...s].slice(start).join("");
+
+function uuid4() {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+function bubble(role, text, attrs = {}) {
+  const li = document.createElement("li");
+  li.className = `msg msg--${role}`;
+  li.dataset.role = role;
+  for (const [k, v] of Object.entries(attrs)) li.dataset[k] = v;
+  li.textContent = text;
+  log.append(li);
+  log.scrollTop = log.scrollHeight;
+  return li;
+}
+
+function replyEntry(id) {
+  let entry = replies.get(id);
+  if (!entry) {
+    const el = bubble("assistant", "", { messageId: id, status: "streaming" });
+    entry = { el, text: "", done: false };
+    replies.set(id, entry);
+  }
+  if (latestReplyId === null || id > latestReplyId) latestReplyId = id;
+  return entry;
+}
+
+function setText(entry, text) {
+  entry.text = text;
+  entry.el.textContent = text;
+  log.scrollTop = log.scrollHeight;
+}
+
+const handlers = {
+  "message.accepted"(e) {
+    outbox.delete(e.client_msg_id);
+    thinking.hidden = false;
+  },
+  "reply.start"(e) {
+    replyEntry(e.message_id);
+    thinking.hidden = false;
+  },
+  "reply.delta"(e) {
+    const entry = replyEntry(e.message_id);
+    if (entry.done) return;
+    const held = cpLength(entry.text);
+    const start = e.seq - cpLength(e.delta);
+    if (e.seq <= held) return; // already have it (a replay overlapping live deltas)
+    if (start > held) {
+      // A gap: something was dropped in transit. Postgres has it; ask for a replay.
+      send({ type: "resume", last_seq: held, message_id: e.message_id });
+      return;
+    }
+    thinking.hidden = true;
+    setText(entry, entry.text + cpSlice(e.delta, held - start));
+  },
+  "reply.end"(e) {
+    const entry = replyEntry(e.message_id);
+    entry.done = true;
+    entry.el.dataset.status = "done";
+    entry.el.dataset.route = e.route;
+    setText(entry, e.text);
+    thinking.hidden = true;
+  },
+  "agent.message"(e) {
+    if (!log.querySelector(`[data-message-id="${e.message_id}"]`)) {
+      bubble("agent", e.text, { messageId: e.message_id });
+    }
+    thinking.hidden = true;
+  },
+  notice(e) {
+    bubble("notice", e.text, { kind: e.kind });
+  },
+  error(e) {
+    bubble("error", e.detail, { code: e.code });
+    thinking.hidden = true;
+  },
+};
+
+function send(event) {
+  if (socket && socket.readyState === WebSocket.OPEN) {
+    socket.send(JSON.stringify(event));
+    return true;
+  }
+  return false;
+}
+
+function resumeState() {
+  if (latestReplyId === null) return { type: "resume", last_seq: 0 };
+  const entry = replies.get(latestReplyId);
+  return { type: "resume", last_seq: cpLength(entry.text), message_id: latestReplyId };
+}
+
+function connect() {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  socket = new WebSocket(`${scheme}://${location.host}${root.dataset.wsPath}`);
+  statusLine.textContent = "connecting…";
+  socket.addEventListener("open", () => {
+    retryMs = 500;
+    statusLine.textContent = "online";
+    send(resumeState());
+    for (const [id, text] of outbox) send({ type: "message", client_msg_id: id, text });
+  });
+  socket.addEventListener("message", (msg) => {
+    let event;
+    try {
+      event = JSON.parse(msg.data);
+    } catch {
+      return;
+    }
+    const handler = handlers[event.type];
+    if (handler) handler(event);
+  });
+  socket.addEventListener("close", () => {
+    statusLine.textContent = "reconnecting…";
+    setTimeout(connect, retryMs);
+    retryMs = Math.min(retryMs * 2, 8000);
+  });
+}
+
+form.addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const text = input.value.trim();
+  if (!text) return;
+  const id = uuid4();
+  outbox.set(id, text);
+  bubble("customer", text, { clientMsgId: id });
+  input.value = "";
+  send({ type: "message", client_msg_id: id, text });
+});
+
+input.addEventListener("keydown", (ev) => {
+  if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
+    ev.preventDefault();
+    form.requestSubmit();
+  }
+});
+
+handoffButton.addEventListener("click", () => send({ type: "handoff" }));
+
+// Replies already on the page (a reload mid-conversation) join the resume state.
+for (const el of log.querySelectorAll('[data-role="assistant"]')) {
+  const id = Number(el.dataset.messageId);
+  replies.set(id, { el, text: el.textContent, done: FINAL.has(el.dataset.status) });
+  latestReplyId = id;
+}
+
+connect();

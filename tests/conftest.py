@@ -1,0 +1,70 @@
+"""Shared fixtures. The suite runs on real Postgres and real Redis (its own Redis db)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+# Before Django reads its settings: keep test traffic off the demo's Redis db.
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
+
+import pytest
+
+from tests.stack import LiveStack, start_live_stack
+
+
+@pytest.fixture(scope="session")
+def live_stack(django_db_setup, django_db_blocker, tmp_path_factory) -> LiveStack:
+    """Daphne and a Celery worker (threads pool, demo model) on the test database."""
+    with django_db_blocker.unblock():
+        stack = start_live_stack(tmp_path_factory.mktemp("stack"))
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture
+def chat(live_stack, transactional_db):
+    """A new customer session's websocket client; closed after the test."""
+    clients = []
+
+    def open_client(**kwargs):
+        client = live_stack.chat_client(**kwargs)
+        clients.append(client)
+        return client
+
+    yield open_client
+    for client in clients:
+        client.close()
+
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (it cannot download its own browser here)."""
+    from playwright.sync_api import sync_playwright
+
+    env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True, env=env
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from apps.conversations import services
+from apps.conversations.models import Conversation, Message
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def conversation():
+    return services.conversation_for_session(session_key="s" * 32)
+
+
+def enqueued(monkeypatch) -> list[int]:
+    calls: list[int] = []
+    monkeypatch.setattr(services, "_enqueue_reply", calls.append)
+    return calls
+
+
+def test_it_stores_the_message_and_a_pending_reply(
+    conversation, monkeypatch, django_capture_on_commit_callbacks
+):
+    calls = enqueued(monkeypatch)
+    with django_capture_on_commit_callbacks(execute=True):
+        result = services.message_post(
+            conversation=conversation, client_msg_id=uuid.uuid4(), text="退款多久到账?"
+        )
+    assert result.created
+    reply = Message.objects.get(role=Message.Role.ASSISTANT)
+    assert reply.status == Message.Status.PENDING
+    assert reply.reply_to == result.customer_message
+    assert calls == [reply.id]
+    conversation.refresh_from_db()
+    assert conversation.language == "zh"
+
+
+def test_it_makes_a_resend_a_no_op(conversation, monkeypatch, django_capture_on_commit_callbacks):
+    calls = enqueued(monkeypatch)
+    client_msg_id = uuid.uuid4()
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.message_post(
+            conversation=conversation, client_msg_id=client_msg_id, text="hi"
+        )
+        again = services.message_post(
+            conversation=conversation, client_msg_id=client_msg_id, text="hi"
+        )
+    assert not again.created
+    assert again.customer_message == first.customer_message
+    assert Message.objects.count() == 2
+    assert len(calls) == 1
+
+
+def test_it_enqueues_nothing_when_the_transaction_rolls_back(
+    conversation, monkeypatch, django_capture_on_commit_callbacks
+):
+    calls = enqueued(monkeypatch)
+    monkeypatch.setattr(
+        Message.objects, "create", lambda **kw: (_ for _ in ()).throw(RuntimeError("db down"))
+    )
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        services.message_post(conversation=conversation, client_msg_id=uuid.uuid4(), text="hi")
+    assert not Message.objects.exists()
+    assert calls == []
+
+
+def test_it_keeps_one_open_conversation_per_session():
+    first = services.conversation_for_session(session_key="k" * 32)
+    assert services.conversation_for_session(session_key="k" * 32) == first
+    Conversation.objects.filter(id=first.id).update(status=Conversation.Status.CLOSED)
+    assert services.conversation_for_session(session_key="k" * 32) != first
+
+
+def test_it_claims_a_reply_only_once(conversation, monkeypatch):
+    reply = Message.objects.create(
+        conversation=conversation, role=Message.Role.ASSISTANT, status=Message.Status.STREAMING
+    )
+    monkeypatch.setattr(services, "_ReplyWriter", lambda *a: pytest.fail("claimed twice"))
+    services.reply_generate(message_id=reply.id)

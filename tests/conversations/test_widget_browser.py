@@ -1,0 +1,66 @@
+"""The customer widget in real Chromium: a question streams into a growing reply bubble."""
+
+from __future__ import annotations
+
+import pytest
+
+from apps.conversations.models import Conversation, Message
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+RECORD_BUBBLE_LENGTHS = """
+() => {
+  window.__lengths = [];
+  new MutationObserver(() => {
+    const bubble = document.querySelector('.msg--assistant:last-of-type');
+    if (bubble) window.__lengths.push(bubble.textContent.length);
+  }).observe(document.getElementById('chat-log'),
+             {subtree: true, childList: true, characterData: true});
+}
+"""
+
+
+def test_it_streams_a_reply_into_the_widget_at_phone_width(
+    live_stack, transactional_db, browser, artifacts_dir
+):
+    page = browser.new_page(viewport={"width": 360, "height": 720})
+    page.goto(live_stack.base_url + "/")
+    page.wait_for_selector("#chat-status:text('online')")
+    page.evaluate(RECORD_BUBBLE_LENGTHS)
+
+    page.fill("#chat-input", "How long does delivery take?")
+    page.press("#chat-input", "Enter")
+    page.wait_for_selector(".msg--assistant[data-status='done']", timeout=60_000)
+
+    final = page.inner_text(".msg--assistant[data-status='done']")
+    lengths = page.evaluate("window.__lengths")
+    intermediate = {n for n in lengths if 0 < n < len(final)}
+    assert len(intermediate) >= 2, lengths
+    stored = Message.objects.get(role=Message.Role.ASSISTANT)
+    assert stored.text == final
+    assert page.inner_text(".msg--customer") == "How long does delivery take?"
+    # The page fits a phone: nothing scrolls sideways.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=str(artifacts_dir / "widget-streamed-reply.png"), full_page=True)
+    page.close()
+
+
+def test_it_renders_model_output_as_inert_text(live_stack, transactional_db, browser):
+    """Markup in a reply shows as text: on the server-rendered page and in a live replay."""
+    hostile = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>**hi**'
+    page = browser.new_page()
+    page.goto(live_stack.base_url + "/")
+    page.wait_for_selector("#chat-status:text('online')")
+    session = next(c["value"] for c in page.context.cookies() if c["name"] == "sessionid")
+    conversation = Conversation.objects.get(session_key=session)
+    Message.objects.create(
+        conversation=conversation, role=Message.Role.ASSISTANT, text=hostile, route="local"
+    )
+
+    page.reload()
+    page.wait_for_selector("#chat-status:text('online')")
+    page.wait_for_selector(".msg--assistant")
+    assert page.inner_text(".msg--assistant") == hostile
+    assert page.locator("#chat-log img, #chat-log script").count() == 0
+    assert page.evaluate("window.__pwned") is None
+    page.close()

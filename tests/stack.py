@@ -1,0 +1,187 @@
+"""The real stack for integration tests: Daphne and a Celery worker as subprocesses.
+
+They share the test database (pytest-django's ``test_<name>``) and the test Redis db
+with the pytest process, so tests that use them must commit (``transactional_db``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+from websockets.sync.client import ClientConnection, connect
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
+
+
+def wait_for_log(path: Path, needle: str, proc: subprocess.Popen, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if needle in path.read_text(errors="replace"):
+            return
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args[0]} exited early:\n{path.read_text()[-3000:]}")
+        time.sleep(0.2)
+    raise TimeoutError(f"{needle!r} not in {path} after {timeout}s:\n{path.read_text()[-3000:]}")
+
+
+def stack_env(**extra: str) -> dict[str, str]:
+    """The environment of the stack's processes: the test database and the test Redis."""
+    db = connection.settings_dict
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
+        REDIS_URL=settings.REDIS_URL,
+        DJANGO_SETTINGS_MODULE="apps.config.settings",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    return env
+
+
+def start_process(args: list[str], log_path: Path, env: dict[str, str]) -> subprocess.Popen:
+    log = log_path.open("w")
+    return subprocess.Popen(
+        args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = 10.0) -> None:
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def start_worker(log_path: Path, env: dict[str, str], *, concurrency: int = 8) -> subprocess.Popen:
+    proc = start_process(
+        [str(BIN / "celery"), "-A", "apps.config", "worker", "-P", "threads",
+         "-c", str(concurrency), "-Q", "interactive,default", "-l", "info",
+         "--without-heartbeat", "--without-mingle", "--without-gossip"],
+        log_path,
+        env,
+    )  # fmt: skip
+    wait_for_log(log_path, "ready.", proc)
+    return proc
+
+
+@dataclass
+class LiveStack:
+    base_url: str
+    port: int
+    workdir: Path
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def new_session(self) -> str:
+        """Open the widget page like a browser does and return the session cookie."""
+        jar = CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        with opener.open(self.base_url + "/", timeout=10) as response:
+            assert response.status == 200
+        return next(c.value for c in jar if c.name == settings.SESSION_COOKIE_NAME)
+
+    def chat_client(self, *, session: str | None = None, origin: str | None = None) -> ChatClient:
+        session = session or self.new_session()
+        socket_ = connect(
+            f"ws://127.0.0.1:{self.port}/ws/chat/",
+            origin=origin or self.base_url,
+            additional_headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={session}"},
+            open_timeout=10,
+        )
+        return ChatClient(socket_, session)
+
+    def stop(self) -> None:
+        for proc in self.processes.values():
+            stop_process(proc)
+
+
+class ChatClient:
+    """A protocol-v1 client that knows only the documented events."""
+
+    def __init__(self, ws: ClientConnection, session: str) -> None:
+        self.ws = ws
+        self.session = session
+        self.received: list[dict] = []
+
+    def send_json(self, event: dict) -> None:
+        self.ws.send(json.dumps(event))
+
+    def send_message(self, text: str, client_msg_id: str | None = None) -> str:
+        client_msg_id = client_msg_id or str(uuid.uuid4())
+        self.send_json({"type": "message", "client_msg_id": client_msg_id, "text": text})
+        return client_msg_id
+
+    def recv(self, timeout: float = 30.0) -> dict:
+        event = json.loads(self.ws.recv(timeout=timeout))
+        self.received.append(event)
+        return event
+
+    def recv_until(self, predicate, timeout: float = 60.0) -> list[dict]:
+        """Events up to and including the first that satisfies ``predicate``."""
+        deadline = time.monotonic() + timeout
+        events = []
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"no matching event within {timeout}s; got {events}")
+            events.append(self.recv(timeout=remaining))
+            if predicate(events[-1]):
+                return events
+
+    def reply_events(self, timeout: float = 60.0) -> list[dict]:
+        return self.recv_until(lambda e: e["type"] == "reply.end", timeout)
+
+    def close(self) -> None:
+        self.ws.close()
+
+
+def start_live_stack(workdir: Path) -> LiveStack:
+    env = stack_env()
+    port = free_port()
+    stack = LiveStack(base_url=f"http://127.0.0.1:{port}", port=port, workdir=workdir)
+    try:
+        stack.processes["worker"] = start_worker(workdir / "worker.log", env)
+        stack.processes["web"] = start_process(
+            [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port),
+             "apps.config.asgi:application"],
+            workdir / "web.log",
+            env,
+        )  # fmt: skip
+        wait_for_port(port)
+    except BaseException:
+        stack.stop()
+        raise
+    return stack
