@@ -55,13 +55,21 @@ def browser():
     """Debian's Chromium driven by Playwright (it cannot download its own browser here)."""
     from playwright.sync_api import sync_playwright
 
-    env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True, env=env
-        )
-        yield browser
-        browser.close()
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls the tests
+    # make beside it are still plain sync calls.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    # The OpenBLAS preload is for MLX; Playwright's driver and Chromium must not inherit it.
+    preload = os.environ.pop("LD_PRELOAD", None)
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True
+            )
+            yield browser
+            browser.close()
+    finally:
+        if preload is not None:
+            os.environ["LD_PRELOAD"] = preload
 
 
 @pytest.fixture

@@ -120,6 +120,7 @@ class LiveStack:
             origin=origin or self.base_url,
             additional_headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={session}"},
             open_timeout=10,
+            legacy=True,
         )
         return ChatClient(socket_, session)
 

@@ -134,6 +134,8 @@ STORAGES = {
         )
     },
 }
+# Serve static files straight from the app folders: no collectstatic step for the demo.
+WHITENOISE_USE_FINDERS = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 SESSION_COOKIE_HTTPONLY = True
@@ -160,7 +162,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Chat limits and streaming.
 CHAT_MAX_MESSAGE_CHARS = _positive("CHAT_MAX_MESSAGE_CHARS", 2000)
 CHAT_RATE_LIMIT_PER_MINUTE = _positive("CHAT_RATE_LIMIT_PER_MINUTE", 30)
-REPLY_FLUSH_MS = _positive("REPLY_FLUSH_MS", 40)
+REPLY_FLUSH_MS = _positive("REPLY_FLUSH_MS", 25)
 
 # Local engine (mlx-lm).
 LOCAL_MODEL = _read("LOCAL_MODEL", str, str(DEMO_MODEL_DIR))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -256,12 +256,10 @@ class LocalEngine:
             stream.usage.tokens_out += 1
             self.stats.generated_tokens += 1
         if response.finish_reason is None:
-            if detok.last_segment:
-                stream._emit(detok.last_segment)
+            self._emit_segment(stream)
             return
         detok.finalize()
-        if detok.last_segment:
-            stream._emit(detok.last_segment)
+        self._emit_segment(stream)
         stream.usage.finish_reason = response.finish_reason
         del self._active[response.uid]
         self.stats.finished += 1
@@ -269,25 +267,16 @@ class LocalEngine:
             self.cache_store.put(stream.cache_key, response.all_tokens, response.prompt_cache)
         stream._emit(_END)
 
-    def _encode(self, messages: list[dict[str, str]]) -> list[int]:
-        """Chat-template tokens, truncated to the prompt budget.
+    @staticmethod
+    def _emit_segment(stream: LocalStream) -> None:
+        segment = stream.detokenizer.last_segment  # reading it consumes it
+        if segment:
+            stream._emit(segment)
 
-        Truncation keeps the system prompt, the conversation's first turn (the head) and
-        as many of the most recent turns as fit.
-        """
-        tokens = self._template(messages)
-        if len(tokens) <= self.config.max_prompt_tokens:
-            return tokens
-        self.stats.truncated_prompts += 1
-        head, tail = messages[:2], messages[2:]
-        while len(tail) > 1:
-            tail = tail[1:]
-            tokens = self._template(head + tail)
-            if len(tokens) <= self.config.max_prompt_tokens:
-                return tokens
-        tokens = self._template([messages[0], messages[-1]])
-        budget = self.config.max_prompt_tokens
-        return tokens[: budget // 4] + tokens[-(budget - budget // 4) :]
+    def _encode(self, messages: list[dict[str, str]]) -> list[int]:
+        tokens, truncated = fit_prompt(messages, self._template, self.config.max_prompt_tokens)
+        self.stats.truncated_prompts += truncated
+        return tokens
 
     def _template(self, messages: list[dict[str, str]]) -> list[int]:
         return list(self._tokenizer.apply_chat_template(messages, add_generation_prompt=True))
@@ -302,6 +291,31 @@ class LocalEngine:
             except queue.Empty:
                 return
             stream._emit(error)
+
+
+def fit_prompt(
+    messages: list[dict[str, str]],
+    template: Callable[[list[dict[str, str]]], list[int]],
+    budget: int,
+) -> tuple[list[int], bool]:
+    """Chat-template tokens within ``budget``, and whether anything was dropped.
+
+    Keeps the system prompt, the conversation's first turn (the head) and as many of the
+    most recent turns as fit; a single turn too long on its own keeps its start and end.
+    """
+    tokens = template(messages)
+    if len(tokens) <= budget:
+        return tokens, False
+    head, tail = messages[:2], messages[2:]
+    while len(tail) > 1:
+        tail = tail[1:]
+        tokens = template(head + tail)
+        if len(tokens) <= budget:
+            return tokens, True
+    tokens = template([messages[0], messages[-1]])
+    if len(tokens) <= budget:
+        return tokens, True
+    return tokens[: budget // 4] + tokens[-(budget - budget // 4) :], True
 
 
 _engine: LocalEngine | None = None

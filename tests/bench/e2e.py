@@ -1,0 +1,119 @@
+"""`make bench`: end-to-end TTFT over real websockets against the running stack.
+
+It starts Daphne and a Celery worker on the configured database, sends the same
+questions from 1 and then 8 concurrent conversations, and measures send → first
+`reply.delta`. In the same run it measures the raw engine's TTFT (submit → first
+delta) on the same prompts at the same concurrency, and prints the ratios.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from tests.bench.common import emit, progress, setup_django, summary
+
+QUESTIONS = [
+    "How long does delivery take?",
+    "Can I return shoes I already wore once?",
+    "退款多久能到账？",
+    "你们支持哪些付款方式？",
+    "Do you ship to Hong Kong?",
+    "How do I use two coupons on one order?",
+    "发票怎么开？",
+    "What are your customer service hours?",
+]
+ROUNDS = 3
+
+
+async def _one_conversation(stack, question: str) -> float:
+    import websockets
+
+    session = await asyncio.to_thread(stack.new_session)
+    async with websockets.connect(
+        f"ws://127.0.0.1:{stack.port}/ws/chat/",
+        origin=stack.base_url,
+        additional_headers={"Cookie": f"sessionid={session}"},
+    ) as ws:
+        sent = time.perf_counter()
+        await ws.send(
+            json.dumps({"type": "message", "client_msg_id": str(uuid.uuid4()), "text": question})
+        )
+        ttft = None
+        while True:
+            event = json.loads(await asyncio.wait_for(ws.recv(), 120))
+            if event["type"] == "reply.delta" and ttft is None:
+                ttft = (time.perf_counter() - sent) * 1000
+            if event["type"] == "reply.end":
+                return ttft if ttft is not None else (time.perf_counter() - sent) * 1000
+
+
+async def _e2e(stack, concurrency: int) -> list[float]:
+    samples: list[float] = []
+    for _ in range(ROUNDS):
+        for start in range(0, len(QUESTIONS), concurrency):
+            batch = QUESTIONS[start : start + concurrency]
+            samples += await asyncio.gather(*(_one_conversation(stack, q) for q in batch))
+    return samples
+
+
+def _engine(engine, concurrency: int) -> list[float]:
+    from apps.inference.base import GenerationParams
+    from apps.inference.prompts import Turn, build_messages
+
+    def one(question: str) -> float:
+        started = time.perf_counter()
+        stream = engine.submit(
+            build_messages([Turn("user", question)]),
+            cache_key=str(uuid.uuid4()),
+            params=GenerationParams(max_tokens=160),
+        )
+        ttft = None
+        for _ in stream:
+            if ttft is None:
+                ttft = (time.perf_counter() - started) * 1000
+        return ttft if ttft is not None else (time.perf_counter() - started) * 1000
+
+    samples: list[float] = []
+    with ThreadPoolExecutor(concurrency) as pool:
+        for _ in range(ROUNDS):
+            for start in range(0, len(QUESTIONS), concurrency):
+                samples += list(pool.map(one, QUESTIONS[start : start + concurrency]))
+    return samples
+
+
+def main() -> None:
+    setup_django()
+    from django.conf import settings
+
+    from apps.inference.backends.local_mlx import EngineConfig, LocalEngine
+    from tests.stack import start_live_stack
+
+    figures: dict = {"model": Path(settings.LOCAL_MODEL).name}
+    engine = LocalEngine(EngineConfig(model=settings.LOCAL_MODEL))
+    engine.warm_up()
+    stack = start_live_stack(Path(tempfile.mkdtemp(prefix="surgedesk-bench-")))
+    try:
+        asyncio.run(_one_conversation(stack, "hello"))  # loads the worker's model
+        for concurrency in (1, 8):
+            progress(f"e2e at c={concurrency}...")
+            e2e = asyncio.run(_e2e(stack, concurrency))
+            progress(f"engine at c={concurrency}...")
+            raw = _engine(engine, concurrency)
+            row = summary(e2e, "e2e_ttft_ms") | summary(raw, "engine_ttft_ms")
+            row["ratio_p50"] = round(row["e2e_ttft_ms_p50"] / row["engine_ttft_ms_p50"], 2)
+            row["ratio_p95"] = round(row["e2e_ttft_ms_p95"] / row["engine_ttft_ms_p95"], 2)
+            row["n"] = len(e2e)
+            figures[f"c{concurrency}"] = row
+    finally:
+        stack.stop()
+    emit(figures)
+
+
+if __name__ == "__main__":
+    main()
