@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "apps.conversations",
     "apps.inference",
+    "apps.faq",
+    "apps.sentiment",
 ]
 
 MIDDLEWARE = [
@@ -179,3 +181,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": _read("LOG_LEVEL", str, "INFO")},
 }
+
+# FAQ knowledge base (apps.faq).
+FAQ_MATCH_THRESHOLD = _read("FAQ_MATCH_THRESHOLD", float, 0.4)
+if not 0.0 <= FAQ_MATCH_THRESHOLD <= 1.0:
+    raise ImproperlyConfigured(f"FAQ_MATCH_THRESHOLD must be in [0, 1], got {FAQ_MATCH_THRESHOLD}")
+# How often a process double-checks Postgres for FAQ edits the Redis version counter missed.
+FAQ_INDEX_RECHECK_S = _positive("FAQ_INDEX_RECHECK_S", 30)
+FAQ_REDIS_PREFIX = env.str("FAQ_REDIS_PREFIX", default="surgedesk:faq:")
+ANSWER_CACHE_TTL_S = _positive("ANSWER_CACHE_TTL_S", 3600)
