@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+import json
+
+from django.core.management.base import BaseCommand
+
+from apps.faq import bench
+
+
+class Command(BaseCommand):
+    help = "Accuracy and latency of FAQ retrieval on the evaluation set; prints one JSON line."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--eval", default=str(bench.DEFAULT_EVAL), help="eval JSONL path")
+        parser.add_argument("--catalog", default=str(bench.DEFAULT_CATALOG), help="catalog JSONL")
+        parser.add_argument("--filler", type=int, default=1000, help="synthetic entries for timing")
+        parser.add_argument("--rounds", type=int, default=5, help="timing passes over the set")
+
+    def handle(self, *args, eval: str, catalog: str, filler: int, rounds: int, **options):
+        result = bench.run(eval_path=eval, catalog_path=catalog, filler=filler, rounds=rounds)
+        self.stdout.write(json.dumps(result))

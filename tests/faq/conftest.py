@@ -1,0 +1,48 @@
+"""FAQ test fixtures. Redis keys live under a prefix of their own per test, deleted afterwards."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+from apps.faq import retrieval
+from apps.faq.formats import read_rows
+from apps.faq.redis_client import get_redis
+from apps.faq.services import faq_import_rows
+
+DATA = Path(__file__).parent / "data"
+DEMO_CATALOG = Path(__file__).parents[2] / "apps" / "faq" / "data" / "demo_faq.jsonl"
+
+
+@pytest.fixture(autouse=True)
+def faq_redis_prefix(settings):
+    prefix = f"test:faq:{uuid.uuid4().hex[:12]}:"
+    settings.FAQ_REDIS_PREFIX = prefix
+    client = get_redis()  # now: a test may point REDIS_URL elsewhere
+    retrieval.reset()
+    yield prefix
+    retrieval.reset()
+    keys = list(client.scan_iter(match=prefix + "*"))
+    if keys:
+        client.delete(*keys)
+
+
+@pytest.fixture
+def demo_catalog(db):
+    """The demo catalog in the test database."""
+    with open(DEMO_CATALOG, "rb") as stream:
+        report = faq_import_rows(rows=read_rows(stream, "jsonl"))
+    assert report.created == 47
+    return report
+
+
+@pytest.fixture
+def write_file(tmp_path):
+    def write(name: str, content: str) -> Path:
+        path = tmp_path / name
+        path.write_text(content, encoding="utf-8")
+        return path
+
+    return write
