@@ -51,6 +51,7 @@ db: venv services
 	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$(DB_NAME)'" | grep -q 1 || \
 		createdb -h 127.0.0.1 -U postgres $(DB_NAME)
 	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py load_demo_faq
 	$(PY) manage.py ensure_demo_staff
 
 test: system-deps venv services ## Run the whole suite (real Postgres, Redis, Celery, Chromium)
@@ -66,6 +67,15 @@ format:
 
 bench: setup ## End-to-end TTFT over real websockets vs the raw engine, one JSON line
 	$(PY) -m tests.bench.e2e
+
+bench-engine: system-deps venv services ## Local engine: batching, KV reuse, stalls, RSS vs mlx_lm.server
+	$(PY) -m tests.bench.engine
+
+bench-faq: venv services ## FAQ retrieval accuracy, abstention and latency
+	$(PY) manage.py faq_bench
+
+bench-sentiment: venv ## Sentiment macro-F1, per class and language, and latency
+	$(PY) -m apps.sentiment.bench
 
 demo-model: venv ## Rebuild the shipped demo model from its corpus
 	$(PY) manage.py build_demo_model

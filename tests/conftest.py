@@ -76,3 +76,15 @@ def browser():
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_breaker_namespace():
+    """Breaker state lives in Redis and outlives a run: each session (and the live stack's
+    processes, which inherit this environment) gets a namespace of its own."""
+    from django.test import override_settings
+
+    namespace = f"test:{os.getpid()}:breaker"
+    os.environ["BREAKER_NAMESPACE"] = namespace
+    with override_settings(BREAKER_NAMESPACE=namespace):
+        yield namespace

@@ -170,8 +170,9 @@ class ChatClient:
 
 
 def start_live_stack(workdir: Path) -> LiveStack:
-    env = stack_env()
+    """Each stack gets its own Celery queues, so two stacks never take each other's tasks."""
     port = free_port()
+    env = stack_env(CELERY_KEY_PREFIX=f"stack{port}:")
     stack = LiveStack(base_url=f"http://127.0.0.1:{port}", port=port, workdir=workdir)
     try:
         stack.processes["worker"] = start_worker(workdir / "worker.log", env)

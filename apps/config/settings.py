@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "apps.inference",
     "apps.faq",
     "apps.sentiment",
+    "simple_history",
+    "apps.ops",
 ]
 
 MIDDLEWARE = [
@@ -155,6 +157,10 @@ CHANNEL_LAYERS = {
 }
 
 CELERY_BROKER_URL = REDIS_URL
+# A key prefix keeps separate deployments (or test stacks) sharing one Redis db apart.
+CELERY_KEY_PREFIX = env.str("CELERY_KEY_PREFIX", default="")
+if CELERY_KEY_PREFIX:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": CELERY_KEY_PREFIX}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ACKS_LATE = True
@@ -165,6 +171,22 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CHAT_MAX_MESSAGE_CHARS = _positive("CHAT_MAX_MESSAGE_CHARS", 2000)
 CHAT_RATE_LIMIT_PER_MINUTE = _positive("CHAT_RATE_LIMIT_PER_MINUTE", 30)
 REPLY_FLUSH_MS = _positive("REPLY_FLUSH_MS", 25)
+
+# Escalation to a human (sentiment-driven or asked for) and the staff's business hours.
+ESCALATION_NEGATIVE_STREAK = _positive("ESCALATION_NEGATIVE_STREAK", 2)
+ESCALATION_STRONG_NEGATIVE_SCORE = _read("ESCALATION_STRONG_NEGATIVE_SCORE", float, -0.75)
+if not -1.0 <= ESCALATION_STRONG_NEGATIVE_SCORE < 0.0:
+    raise ImproperlyConfigured("ESCALATION_STRONG_NEGATIVE_SCORE must be in [-1, 0)")
+AI_HELPS_WHILE_WAITING = _flag("AI_HELPS_WHILE_WAITING", True)
+try:
+    from apps.sentiment.escalation import BusinessHours
+
+    _open, _close = _read("BUSINESS_HOURS", str, "09:00-21:00").split("-")
+    BUSINESS_HOURS = BusinessHours(
+        tz=_read("BUSINESS_HOURS_TZ", str, "Asia/Shanghai"), open=_open, close=_close
+    )
+except ValueError as exc:
+    raise ImproperlyConfigured(f"BUSINESS_HOURS / BUSINESS_HOURS_TZ are invalid: {exc}") from exc
 
 # Local engine (mlx-lm).
 LOCAL_MODEL = _read("LOCAL_MODEL", str, str(DEMO_MODEL_DIR))
@@ -181,6 +203,32 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": _read("LOG_LEVEL", str, "INFO")},
 }
+
+# Cloud backend: any OpenAI-compatible server (the demo runs mlx_lm.server on loopback).
+CLOUD_BASE_URL = _read("CLOUD_BASE_URL", str, "http://127.0.0.1:8081/v1")
+CLOUD_API_KEY = _read("CLOUD_API_KEY", str, "not-needed")
+CLOUD_MODEL = _read("CLOUD_MODEL", str, "default_model")
+CLOUD_CONNECT_TIMEOUT_MS = _positive("CLOUD_CONNECT_TIMEOUT_MS", 2000)
+# Longest silence allowed between two streamed chunks; the ops TTFT/total deadlines cut sooner.
+CLOUD_READ_TIMEOUT_MS = _positive("CLOUD_READ_TIMEOUT_MS", 30000)
+# The SDK's retries are off by default: the fallback chain is the one retry layer.
+CLOUD_MAX_RETRIES = _read("CLOUD_MAX_RETRIES", int, 0)
+if CLOUD_MAX_RETRIES < 0:
+    raise ImproperlyConfigured(f"CLOUD_MAX_RETRIES must be >= 0, got {CLOUD_MAX_RETRIES}")
+
+# Circuit breakers (pybreaker, state shared by every process through Redis).
+BREAKER_FAIL_MAX = _positive("BREAKER_FAIL_MAX", 3)
+BREAKER_RESET_TIMEOUT_S = _positive("BREAKER_RESET_TIMEOUT_S", 15)
+BREAKER_SUCCESS_THRESHOLD = _positive("BREAKER_SUCCESS_THRESHOLD", 2)
+BREAKER_NAMESPACE = _read("BREAKER_NAMESPACE", str, "surgedesk:breaker")
+
+# FAQ route: a dotted path to ``match(text, *, language) -> Match | None``.
+FAQ_MATCHER = _read("FAQ_MATCHER", str, "apps.faq.retrieval.match")
+
+# Ops routing flags: workers re-read them when the Redis version key moves, or after this
+# many seconds when Redis cannot be reached.
+OPS_FLAGS_TTL_S = _positive("OPS_FLAGS_TTL_S", 5)
+LOGIN_URL = _read("LOGIN_URL", str, "/admin/login/")
 
 # FAQ knowledge base (apps.faq).
 FAQ_MATCH_THRESHOLD = _read("FAQ_MATCH_THRESHOLD", float, 0.4)

@@ -3,5 +3,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("ops/", include("apps.ops.urls")),
     path("", include("apps.conversations.urls")),
 ]

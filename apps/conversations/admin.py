@@ -5,23 +5,64 @@ from apps.conversations.models import Conversation, Message
 
 class MessageInline(admin.TabularInline):
     model = Message
+    fk_name = "conversation"
     extra = 0
     can_delete = False
-    fields = ("created_at", "role", "status", "route", "text", "ttft_ms", "total_ms")
+    fields = (
+        "created_at",
+        "role",
+        "event",
+        "author",
+        "status",
+        "route",
+        "fallback_reason",
+        "sentiment",
+        "sentiment_score",
+        "text",
+        "ttft_ms",
+        "total_ms",
+    )
     readonly_fields = fields
     show_change_link = True
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
 
 @admin.register(Conversation)
 class ConversationAdmin(admin.ModelAdmin):
-    list_display = ("uuid", "status", "language", "created_at", "updated_at")
-    list_filter = ("status", "language", "created_at")
-    search_fields = ("uuid", "session_key", "messages__text")
+    list_display = (
+        "uuid",
+        "status",
+        "escalation_reason",
+        "sentiment",
+        "sentiment_score",
+        "assigned_agent",
+        "language",
+        "created_at",
+        "updated_at",
+    )
+    list_filter = (
+        "status",
+        "escalation_reason",
+        "sentiment",
+        "language",
+        ("assigned_agent", admin.RelatedOnlyFieldListFilter),
+        "messages__route",
+        "created_at",
+    )
+    search_fields = ("uuid", "messages__text")
     readonly_fields = ("uuid", "session_key", "created_at", "updated_at")
+    list_select_related = ("assigned_agent",)
+    date_hierarchy = "created_at"
     inlines = [MessageInline]
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        return queryset.distinct(), may_have_duplicates
 
 
 @admin.register(Message)
@@ -32,6 +73,9 @@ class MessageAdmin(admin.ModelAdmin):
         "role",
         "status",
         "route",
+        "fallback_reason",
+        "sentiment",
+        "sentiment_score",
         "model_name",
         "ttft_ms",
         "total_ms",
@@ -39,8 +83,9 @@ class MessageAdmin(admin.ModelAdmin):
         "tokens_out",
         "created_at",
     )
-    list_filter = ("status", "route", "role", "created_at")
+    list_filter = ("status", "route", "fallback_reason", "role", "sentiment", "created_at")
     search_fields = ("text", "conversation__uuid")
     list_select_related = ("conversation",)
-    raw_id_fields = ("conversation", "reply_to")
+    raw_id_fields = ("conversation", "reply_to", "author")
     readonly_fields = ("created_at", "updated_at")
+    date_hierarchy = "created_at"

@@ -23,12 +23,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if not session_key:
             await self.close(code=CLOSE_NO_SESSION)
             return
-        self.conversation = await database_sync_to_async(services.conversation_for_session)(
-            session_key=session_key
-        )
-        self.group = realtime.conversation_group(self.conversation.uuid.hex)
+        await self._bind(session_key)
         self.rate_bucket = f"session:{session_key}"
-        await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         logger.info("chat socket opened for conversation %s", self.conversation.uuid)
 
@@ -63,12 +59,31 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 realtime.error("rate_limited", "too many messages; wait a minute and try again")
             )
             return
-        result = await database_sync_to_async(services.message_post)(
-            conversation=self.conversation, client_msg_id=event.client_msg_id, text=event.text
-        )
+        try:
+            result = await self._post(event)
+        except services.ConversationClosed:
+            await self._rebind()
+            result = await self._post(event)
         await self._send_event(
             realtime.message_accepted(str(event.client_msg_id), result.customer_message.id)
         )
+
+    async def _post(self, event: protocol.PostMessage) -> services.PostResult:
+        return await database_sync_to_async(services.message_post)(
+            conversation=self.conversation, client_msg_id=event.client_msg_id, text=event.text
+        )
+
+    async def _rebind(self) -> None:
+        """Staff closed the conversation: move this socket to the session's new one."""
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self._bind(self.scope["session"].session_key)
+
+    async def _bind(self, session_key: str) -> None:
+        self.conversation = await database_sync_to_async(services.conversation_for_session)(
+            session_key=session_key
+        )
+        self.group = realtime.conversation_group(self.conversation.uuid.hex)
+        await self.channel_layer.group_add(self.group, self.channel_name)
 
     async def _resume(self, event: protocol.Resume) -> None:
         events = await database_sync_to_async(services.replay_events)(

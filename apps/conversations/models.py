@@ -2,7 +2,14 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
+
+
+class Sentiment(models.TextChoices):
+    NEGATIVE = "negative"
+    NEUTRAL = "neutral"
+    POSITIVE = "positive"
 
 
 class Conversation(models.Model):
@@ -15,7 +22,27 @@ class Conversation(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     session_key = models.CharField(max_length=64, db_index=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.AI)
+
+    class EscalationReason(models.TextChoices):
+        ASKED_FOR_HUMAN = "asked_for_human"
+        NEGATIVE_STREAK = "negative_streak"
+        STRONG_NEGATIVE = "strong_negative"
+
     language = models.CharField(max_length=8, blank=True, default="")
+    escalation_reason = models.CharField(
+        max_length=32, choices=EscalationReason.choices, blank=True, default=""
+    )
+    # Set when the conversation starts waiting for a human; the console sorts by it.
+    waiting_since = models.DateTimeField(null=True, blank=True)
+    assigned_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_conversations",
+    )
+    sentiment = models.CharField(max_length=16, choices=Sentiment.choices, blank=True, default="")
+    sentiment_score = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -48,6 +75,15 @@ class Message(models.Model):
         FAILED = "failed"
         CANCELLED = "cancelled"
 
+    class Event(models.TextChoices):
+        """What a system message records; system messages are for staff eyes only."""
+
+        ESCALATED = "escalated"
+        TAKEOVER = "takeover"
+        HAND_BACK = "hand_back"
+        CLOSED = "closed"
+        NOTE = "note"
+
     class Route(models.TextChoices):
         LOCAL = "local"
         CLOUD = "cloud"
@@ -66,8 +102,19 @@ class Message(models.Model):
     reply_to = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
     )
+    event = models.CharField(max_length=16, choices=Event.choices, blank=True, default="")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="authored_messages",
+    )
     route = models.CharField(max_length=16, choices=Route.choices, blank=True, default="")
     model_name = models.CharField(max_length=200, blank=True, default="")
+    fallback_reason = models.CharField(max_length=32, blank=True, default="")
+    sentiment = models.CharField(max_length=16, choices=Sentiment.choices, blank=True, default="")
+    sentiment_score = models.FloatField(null=True, blank=True)
     ttft_ms = models.PositiveIntegerField(null=True, blank=True)
     total_ms = models.PositiveIntegerField(null=True, blank=True)
     tokens_in = models.PositiveIntegerField(null=True, blank=True)

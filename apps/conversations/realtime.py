@@ -34,6 +34,12 @@ class ReplyDelta(TypedDict):
     delta: str
 
 
+class ReplyRestart(TypedDict):
+    type: Literal["reply.restart"]
+    message_id: int
+    reason: str
+
+
 class ReplyEnd(TypedDict):
     type: Literal["reply.end"]
     message_id: int
@@ -49,6 +55,11 @@ class AgentMessage(TypedDict):
     agent: str
 
 
+class AgentTyping(TypedDict):
+    type: Literal["agent.typing"]
+    agent: str
+
+
 class Notice(TypedDict):
     type: Literal["notice"]
     kind: str
@@ -61,11 +72,41 @@ class Error(TypedDict):
     detail: str
 
 
-ServerEvent = MessageAccepted | ReplyStart | ReplyDelta | ReplyEnd | AgentMessage | Notice | Error
+ServerEvent = (
+    MessageAccepted
+    | ReplyStart
+    | ReplyDelta
+    | ReplyRestart
+    | ReplyEnd
+    | AgentMessage
+    | AgentTyping
+    | Notice
+    | Error
+)
+
+
+QUEUE_GROUP = "console.queue"  # staff consoles watching the list of conversations
 
 
 def conversation_group(conversation_uuid_hex: str) -> str:
     return f"conversation.{conversation_uuid_hex}"
+
+
+def staff_conversation_group(conversation_uuid_hex: str) -> str:
+    """Staff watching one conversation: every customer event plus staff-only ones."""
+    return f"console.conversation.{conversation_uuid_hex}"
+
+
+class QueueChanged(TypedDict):
+    type: Literal["queue.changed"]
+    conversation_id: int
+
+
+class StaffMessage(TypedDict):
+    """A staff-only entry of the transcript (an internal note or a system event)."""
+
+    type: Literal["staff.message"]
+    message_id: int
 
 
 def message_accepted(client_msg_id: str, message_id: int) -> MessageAccepted:
@@ -81,6 +122,11 @@ def reply_delta(message_id: int, seq: int, delta: str) -> ReplyDelta:
     return {"type": "reply.delta", "message_id": message_id, "seq": seq, "delta": delta}
 
 
+def reply_restart(message_id: int, reason: str) -> ReplyRestart:
+    """The reply's text so far is void (its route failed); deltas start again from seq 0."""
+    return {"type": "reply.restart", "message_id": message_id, "reason": reason}
+
+
 def reply_end(message_id: int, text: str, route: str, ttft_ms: int | None) -> ReplyEnd:
     return {
         "type": "reply.end",
@@ -93,6 +139,10 @@ def reply_end(message_id: int, text: str, route: str, ttft_ms: int | None) -> Re
 
 def agent_message(message_id: int, text: str, agent: str) -> AgentMessage:
     return {"type": "agent.message", "message_id": message_id, "text": text, "agent": agent}
+
+
+def agent_typing(agent: str) -> AgentTyping:
+    return {"type": "agent.typing", "agent": agent}
 
 
 def notice(kind: str, text: str) -> Notice:
@@ -131,18 +181,35 @@ class _Publisher:
         loop.call_soon(started.set)
         loop.run_forever()
 
-    def send(self, group: str, event: ServerEvent) -> None:
+    def send(self, groups: list[str], event: dict) -> None:
         layer = get_channel_layer()
         message = {"type": GROUP_EVENT_TYPE, "event": event}
-        future = asyncio.run_coroutine_threadsafe(
-            layer.group_send(group, message), self._ensure_loop()
-        )
-        future.result(timeout=5)
+
+        async def send_all() -> None:
+            await asyncio.gather(*(layer.group_send(group, message) for group in groups))
+
+        asyncio.run_coroutine_threadsafe(send_all(), self._ensure_loop()).result(timeout=5)
 
 
 _publisher = _Publisher()
 
 
 def publish(conversation_uuid_hex: str, event: ServerEvent) -> None:
-    """Send one event to every socket of the conversation (best effort)."""
-    _publisher.send(conversation_group(conversation_uuid_hex), event)
+    """Send one event to the customer's sockets and to staff watching (best effort)."""
+    _publisher.send(
+        [
+            conversation_group(conversation_uuid_hex),
+            staff_conversation_group(conversation_uuid_hex),
+        ],
+        event,
+    )
+
+
+def publish_to_staff(conversation_uuid_hex: str, message_id: int) -> None:
+    event: StaffMessage = {"type": "staff.message", "message_id": message_id}
+    _publisher.send([staff_conversation_group(conversation_uuid_hex)], event)
+
+
+def publish_queue_change(conversation_id: int) -> None:
+    event: QueueChanged = {"type": "queue.changed", "conversation_id": conversation_id}
+    _publisher.send([QUEUE_GROUP], event)

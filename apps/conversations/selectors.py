@@ -38,3 +38,25 @@ def messages_to_replay(conversation: Conversation, *, message_id: int | None) ->
         return list(messages.filter(id__gte=message_id).order_by("id"))
     latest = messages.order_by("-id").first()
     return [latest] if latest is not None else []
+
+
+TREND_WINDOW = 4
+TREND_STEP = 0.2
+
+
+def sentiment_trend(conversation: Conversation) -> str:
+    """'improving', 'worsening' or 'steady': the latest customer score vs the ones before it."""
+    scores = list(
+        conversation.messages.filter(role=Message.Role.CUSTOMER, sentiment_score__isnull=False)
+        .order_by("-id")
+        .values_list("sentiment_score", flat=True)[:TREND_WINDOW]
+    )
+    if len(scores) < 2:
+        return "steady"
+    latest, earlier = scores[0], scores[1:]
+    change = latest - sum(earlier) / len(earlier)
+    if change >= TREND_STEP:
+        return "improving"
+    if change <= -TREND_STEP:
+        return "worsening"
+    return "steady"

@@ -9,8 +9,17 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from apps.conversations import realtime
+from apps.conversations.cancellation import CancelWatcher
+from apps.conversations.escalation import (
+    EscalationConfig,
+    conversation_escalate,
+    escalation_check,
+    escalation_config,
+    message_tag_sentiment,
+)
 from apps.conversations.models import Conversation, Message
 from apps.conversations.selectors import (
     history_for_reply,
@@ -18,7 +27,8 @@ from apps.conversations.selectors import (
     open_conversation_for_session,
 )
 from apps.inference.language import detect_language
-from apps.inference.service import stream_reply
+from apps.inference.service import Restart, stream_reply
+from apps.sentiment.escalation import handoff_notice
 
 logger = logging.getLogger(__name__)
 
@@ -43,9 +53,19 @@ class PostResult:
     created: bool
 
 
+class ConversationClosed(Exception):
+    """The conversation was closed by staff; the session starts a new one."""
+
+
 @transaction.atomic
 def message_post(*, conversation: Conversation, client_msg_id: uuid.UUID, text: str) -> PostResult:
-    """Store a customer message and queue its reply; a resent ``client_msg_id`` is a no-op."""
+    """Store a customer message and queue its reply; a resent ``client_msg_id`` is a no-op.
+
+    While a human has the conversation, no AI reply is queued.
+    """
+    conversation = Conversation.objects.select_for_update().get(id=conversation.id)
+    if conversation.status == Conversation.Status.CLOSED:
+        raise ConversationClosed
     customer_message, created = Message.objects.get_or_create(
         conversation=conversation,
         client_msg_id=client_msg_id,
@@ -55,15 +75,34 @@ def message_post(*, conversation: Conversation, client_msg_id: uuid.UUID, text: 
         return PostResult(customer_message=customer_message, created=False)
     if not conversation.language:
         conversation.language = detect_language(text)
-    conversation.save(update_fields=["language", "updated_at"])
-    reply = Message.objects.create(
-        conversation=conversation,
-        role=Message.Role.ASSISTANT,
-        status=Message.Status.PENDING,
-        reply_to=customer_message,
-    )
-    transaction.on_commit(lambda: _enqueue_reply(reply.id))
+    config = escalation_config()
+    message_tag_sentiment(conversation=conversation, message=customer_message)
+    reason = escalation_check(conversation=conversation, message=customer_message, config=config)
+    if reason:
+        notice = conversation_escalate(conversation=conversation, reason=reason, config=config)
+        transaction.on_commit(lambda: realtime.publish(conversation.uuid.hex, notice))
+    conversation.save()
+    if _ai_answers(conversation, config):
+        reply = Message.objects.create(
+            conversation=conversation,
+            role=Message.Role.ASSISTANT,
+            status=Message.Status.PENDING,
+            reply_to=customer_message,
+        )
+        transaction.on_commit(lambda: _enqueue_reply(reply.id))
+    transaction.on_commit(lambda: _announce_customer_message(conversation, customer_message))
     return PostResult(customer_message=customer_message, created=True)
+
+
+def _ai_answers(conversation: Conversation, config: EscalationConfig) -> bool:
+    if conversation.status == Conversation.Status.WAITING_HUMAN:
+        return config.ai_helps_while_waiting
+    return conversation.status == Conversation.Status.AI
+
+
+def _announce_customer_message(conversation: Conversation, message: Message) -> None:
+    realtime.publish_to_staff(conversation.uuid.hex, message.id)
+    realtime.publish_queue_change(conversation.id)
 
 
 def _enqueue_reply(message_id: int) -> None:
@@ -87,9 +126,11 @@ def reply_generate(*, message_id: int) -> None:
 class _ReplyWriter:
     """Streams one reply: coalesces deltas, checkpoints text, then publishes it.
 
-    Each flush writes the text to Postgres before it publishes, so a client that
-    resumes from the database never misses what it would have seen live. A flush
-    that finds the row no longer streaming (a takeover cancelled it) stops generation.
+    Each checkpoint writes the text to Postgres and publishes it inside one transaction
+    that holds the reply's row lock. A client that resumes from the database therefore
+    never misses what it would have seen live, and a takeover (which locks the row to
+    cancel it) is ordered after every delta published before it and before none after.
+    A checkpoint that finds the reply no longer streaming stops generation.
     """
 
     def __init__(self, reply: Message) -> None:
@@ -102,70 +143,90 @@ class _ReplyWriter:
 
     def run(self) -> None:
         realtime.publish(self.group, realtime.reply_start(self.reply.id, self.reply.reply_to_id))
-        stream = stream_reply(history_for_reply(self.reply), cache_key=self.group)
-        try:
-            for delta in stream:
-                self.pending += delta
-                first = not self.text
-                if (first or time.monotonic() - self.last_flush >= self.flush_s) and (
-                    not self._flush()
-                ):
+        stream = stream_reply(
+            history_for_reply(self.reply),
+            cache_key=self.group,
+            conversation_status=self.reply.conversation.status,
+        )
+        with CancelWatcher(self.group, self.reply.id, stream.cancel):
+            try:
+                completed = self._relay(stream)
+            except Exception:
+                logger.exception("reply %s failed", self.reply.id)
+                self._finish(Message.Status.FAILED, stream)
+                raise
+        if completed:
+            self._finish(Message.Status.DONE, stream)
+
+    def _relay(self, stream) -> bool:
+        """Forward the stream; False once the reply turns out to be cancelled."""
+        for delta in stream:
+            if isinstance(delta, Restart):
+                self.text = self.pending = ""
+                event = realtime.reply_restart(self.reply.id, delta.reason)
+                if not self._checkpoint(event):
                     stream.cancel()
-                    return
-        except Exception:
-            logger.exception("reply %s failed", self.reply.id)
-            self._finish(Message.Status.FAILED, stream)
-            raise
-        if self.pending and not self._flush():
-            return
-        self._finish(Message.Status.DONE, stream)
+                    return False
+                continue
+            self.pending += delta
+            due = not self.text or time.monotonic() - self.last_flush >= self.flush_s
+            if due and not self._flush():
+                stream.cancel()
+                return False
+        return not self.pending or self._flush()
 
     def _flush(self) -> bool:
-        self.text += self.pending
-        updated = Message.objects.filter(id=self.reply.id, status=Message.Status.STREAMING).update(
-            text=self.text
-        )
-        if updated != 1:
+        text = self.text + self.pending
+        if not self._checkpoint(realtime.reply_delta(self.reply.id, len(text), self.pending)):
             return False
-        realtime.publish(
-            self.group, realtime.reply_delta(self.reply.id, len(self.text), self.pending)
-        )
-        self.pending = ""
+        self.text, self.pending = text, ""
         self.last_flush = time.monotonic()
         return True
 
+    def _checkpoint(self, event: realtime.ServerEvent, *, final: bool = False, **fields) -> bool:
+        with transaction.atomic():
+            updated = Message.objects.filter(
+                id=self.reply.id, status=Message.Status.STREAMING
+            ).update(text=self.text + self.pending, **fields)
+            if updated == 1 and not final:
+                realtime.publish(self.group, event)
+        if updated == 1 and final:  # once committed, so the row already says what it says
+            realtime.publish(self.group, event)
+        return updated == 1
+
     def _finish(self, status: str, stream) -> None:
         outcome = stream.outcome
-        updated = Message.objects.filter(id=self.reply.id, status=Message.Status.STREAMING).update(
+        text = self.text + self.pending
+        self._checkpoint(
+            realtime.reply_end(self.reply.id, text, outcome.route, outcome.ttft_ms),
+            final=True,
             status=status,
-            text=self.text,
             route=outcome.route,
             model_name=outcome.model_name,
+            fallback_reason=outcome.fallback_reason,
             ttft_ms=outcome.ttft_ms,
             total_ms=outcome.total_ms,
             tokens_in=outcome.tokens_in,
             tokens_out=outcome.tokens_out,
         )
-        if updated == 1:
-            realtime.publish(
-                self.group,
-                realtime.reply_end(self.reply.id, self.text, outcome.route, outcome.ttft_ms),
-            )
 
 
-HANDOFF_NOTICE = {
-    "en": "We've asked a person from our team to join. The assistant keeps helping meanwhile.",
-    "zh": "已为您转接人工客服,请稍候。在此期间智能助手会继续为您解答。",
-}
-
-
+@transaction.atomic
 def handoff_request(*, conversation: Conversation) -> realtime.Notice:
-    """The customer asked for a human: queue the conversation for the staff."""
-    Conversation.objects.filter(id=conversation.id, status=Conversation.Status.AI).update(
-        status=Conversation.Status.WAITING_HUMAN
+    """The customer pressed "talk to a person": queue the conversation for staff."""
+    conversation = Conversation.objects.select_for_update().get(id=conversation.id)
+    config = escalation_config()
+    if conversation.status != Conversation.Status.AI:
+        text = handoff_notice(timezone.now(), config.hours, conversation.language or "en")
+        return realtime.notice("handoff", text)
+    notice = conversation_escalate(
+        conversation=conversation,
+        reason=Conversation.EscalationReason.ASKED_FOR_HUMAN,
+        config=config,
     )
-    text = HANDOFF_NOTICE.get(conversation.language or "en", HANDOFF_NOTICE["en"])
-    return realtime.notice("handoff", text)
+    conversation.save()
+    transaction.on_commit(lambda: realtime.publish_queue_change(conversation.id))
+    return notice
 
 
 def replay_events(

@@ -1,24 +1,42 @@
 """The one entry point of inference: given a conversation's history, stream a reply.
 
 It knows nothing of conversation models: callers pass plain turns and an opaque
-cache key, iterate text deltas, then read ``outcome``.
+cache key, iterate the stream, then read ``outcome``.
+
+Each reply follows a route plan (``router.plan_routes``) built from the live ops flags
+and the shared breaker states. Model routes run under their backend's circuit breaker
+and two deadlines (first token, whole reply); on a failure the next route is tried,
+ending with an FAQ match and then an honest apology, so the customer always gets an
+answer.
+
+The stream yields ``str`` deltas and, rarely, a ``Restart`` marker: a route failed
+after some of its text had been yielded, and the text of the next route replaces
+all the text yielded before the marker. See ``apps/conversations/PROTOCOL.md``
+(``reply.restart``).
 """
 
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 
-from django.conf import settings
+import pybreaker
 
-from apps.inference.base import BackendError, BackendStream, GenerationParams
+from apps.inference.base import BackendError, BackendStream, GenerationParams, Usage
+from apps.inference.breakers import AttemptCancelled, breaker_states, get_breaker
 from apps.inference.canned import apology
 from apps.inference.language import detect_language
 from apps.inference.prompts import Turn, build_messages
+from apps.inference.router import CANNED, CLOUD, FAQ, LOCAL, RoutePlan, RouteRequest, plan_routes
+from apps.ops.flags import Flags, current_flags
 
 logger = logging.getLogger(__name__)
+
+_DONE = object()
 
 
 @dataclass
@@ -29,15 +47,42 @@ class ReplyOutcome:
     total_ms: int = 0
     tokens_in: int | None = None
     tokens_out: int | None = None
+    # Why the reply did not come from the first route of the plan: the first skip or
+    # failure (breaker_open, ttft_deadline, total_deadline, error, killed, flag).
     fallback_reason: str = ""
+    attempts: list[tuple[str, str]] = field(default_factory=list)  # (route, why it failed)
+    restarts: int = 0
+
+
+@dataclass(frozen=True)
+class Restart:
+    """Yielded between deltas: discard the reply text yielded so far; a new route follows."""
+
+    failed_route: str
+    reason: str
+
+
+class RouteFailed(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class ReplyStream:
-    """Iterate for text deltas; ``outcome`` is complete once iteration ends."""
+    """Iterate for ``str`` deltas and ``Restart`` markers; ``outcome`` is complete at the end."""
 
-    def __init__(self, history: Sequence[Turn], *, cache_key: str) -> None:
+    def __init__(
+        self,
+        history: Sequence[Turn],
+        *,
+        cache_key: str,
+        conversation_status: str = "ai",
+        flags: Flags | None = None,
+    ) -> None:
         self.history = list(history)
         self.cache_key = cache_key
+        self.conversation_status = conversation_status
+        self.flags = flags
         self.outcome = ReplyOutcome()
         self._backend_stream: BackendStream | None = None
         self._cancelled = False
@@ -47,50 +92,214 @@ class ReplyStream:
         if self._backend_stream is not None:
             self._backend_stream.cancel()
 
-    def __iter__(self) -> Iterator[str]:
+    def __iter__(self) -> Iterator[str | Restart]:
         started = time.monotonic()
-        try:
-            yield from self._timed(self._local(), started)
-        except BackendError as exc:
-            if self.outcome.ttft_ms is not None:
-                raise
-            logger.warning("local backend failed (%s); answering with the apology", exc)
-            self.outcome.route = "canned"
-            self.outcome.fallback_reason = "error"
-            yield from self._timed(iter([apology(self._language())]), started)
+        flags = self.flags or current_flags()
+        yielded_text = False
+        for step in self.plan(flags).steps:
+            if self._cancelled:
+                break
+            if step.skip_reason:
+                self._note_failure(step.route, step.skip_reason)
+                continue
+            restart_due = yielded_text
+            try:
+                for delta in self._attempt(step.route, flags):
+                    if restart_due:
+                        restart_due = False
+                        yield self._restart()
+                    if self.outcome.ttft_ms is None:
+                        self.outcome.ttft_ms = _elapsed_ms(started)
+                    yielded_text = True
+                    yield delta
+            except RouteFailed as exc:
+                self._note_failure(step.route, exc.reason)
+                continue
+            self.outcome.route = step.route
+            break
         self.outcome.total_ms = _elapsed_ms(started)
 
-    def _local(self) -> Iterator[str]:
-        from apps.inference.backends.local_mlx import get_engine
-
-        engine = get_engine()
-        stream = engine.submit(
-            build_messages(self.history),
-            cache_key=self.cache_key,
-            params=GenerationParams(max_tokens=settings.LOCAL_MAX_TOKENS),
+    def plan(self, flags: Flags) -> RoutePlan:
+        user_turns = [t for t in self.history if t.role == "user"]
+        request = RouteRequest(
+            text=user_turns[-1].text if user_turns else "",
+            user_turns=len(user_turns),
+            conversation_status=self.conversation_status,
         )
-        self._backend_stream = stream
-        if self._cancelled:
-            stream.cancel()
-        self.outcome.route = "local"
-        yield from stream
-        self.outcome.model_name = stream.usage.model_name
-        self.outcome.tokens_in = stream.usage.tokens_in
-        self.outcome.tokens_out = stream.usage.tokens_out
+        return plan_routes(flags, breaker_states(), request)
 
-    def _timed(self, deltas: Iterator[str], started: float) -> Iterator[str]:
-        for delta in deltas:
-            if self.outcome.ttft_ms is None:
-                self.outcome.ttft_ms = _elapsed_ms(started)
+    # -- one route ---------------------------------------------------------------
+
+    def _attempt(self, route: str, flags: Flags) -> Iterator[str]:
+        if route == CANNED:
+            self.outcome.model_name = ""
+            yield apology(self._language())
+        elif route == FAQ:
+            yield from self._faq()
+        else:
+            yield from self._model(route, flags)
+
+    def _faq(self) -> Iterator[str]:
+        from apps.inference.backends.faq import faq_answer
+
+        try:
+            stream = faq_answer(self._last_user_text(), language=self._language())
+        except Exception as exc:  # a broken matcher must not break the chain
+            if not isinstance(exc, BackendError):
+                logger.exception("FAQ matcher failed")
+            raise RouteFailed("error") from exc
+        self.outcome.model_name = stream.usage.model_name
+        yield from stream
+
+    def _model(self, route: str, flags: Flags) -> Iterator[str]:
+        try:
+            with get_breaker(route).calling():
+                yield from self._guarded_model(route, flags)
+        except pybreaker.CircuitBreakerError as exc:
+            raise RouteFailed("breaker_open") from exc
+        except DeadlineExceeded as exc:
+            logger.warning("%s route missed its %s", route, exc.reason)
+            raise RouteFailed(exc.reason) from exc
+        except AttemptCancelled:
+            return
+        except Exception as exc:
+            logger.warning("%s route failed: %r", route, exc)
+            raise RouteFailed("error") from exc
+
+    def _guarded_model(self, route: str, flags: Flags) -> Iterator[str]:
+        """Runs inside the breaker: every exception raised here counts against the backend."""
+        params = GenerationParams(max_tokens=flags.max_tokens)
+        messages = build_messages(self.history)
+        pump = _Pump(lambda: _submit(route, messages, self.cache_key, params))
+        self._backend_stream = pump
+        produced = False
+        for delta in pump.deltas(flags.ttft_deadline_ms / 1000, flags.total_deadline_ms / 1000):
+            produced = True
             yield delta
+        if self._cancelled:
+            raise AttemptCancelled
+        if not produced:
+            raise BackendError(f"{route} produced an empty reply")
+        self._record_usage(pump.usage)
+
+    # -- bookkeeping -------------------------------------------------------------
+
+    def _note_failure(self, route: str, reason: str) -> None:
+        self.outcome.attempts.append((route, reason))
+        if not self.outcome.fallback_reason:
+            self.outcome.fallback_reason = reason
+
+    def _restart(self) -> Restart:
+        failed_route, reason = self.outcome.attempts[-1]
+        self.outcome.restarts += 1
+        self.outcome.ttft_ms = None  # the text the customer keeps starts now
+        return Restart(failed_route=failed_route, reason=reason)
+
+    def _record_usage(self, usage: Usage | None) -> None:
+        if usage is None:
+            return
+        self.outcome.model_name = usage.model_name
+        self.outcome.tokens_in = usage.tokens_in
+        self.outcome.tokens_out = usage.tokens_out
+
+    def _last_user_text(self) -> str:
+        return next((t.text for t in reversed(self.history) if t.role == "user"), "")
 
     def _language(self) -> str:
-        last_user = next((t.text for t in reversed(self.history) if t.role == "user"), "")
-        return detect_language(last_user)
+        return detect_language(self._last_user_text())
 
 
-def stream_reply(history: Sequence[Turn], *, cache_key: str) -> ReplyStream:
-    return ReplyStream(history, cache_key=cache_key)
+def stream_reply(
+    history: Sequence[Turn],
+    *,
+    cache_key: str,
+    conversation_status: str = "ai",
+    flags: Flags | None = None,
+) -> ReplyStream:
+    """A reply for ``history``; ``flags`` defaults to the live ops flags."""
+    return ReplyStream(
+        history, cache_key=cache_key, conversation_status=conversation_status, flags=flags
+    )
+
+
+class DeadlineExceeded(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _Pump:
+    """Runs one backend request on its own thread, so the task thread can keep deadlines.
+
+    Submitting happens on the pump thread too: a backend may block in ``submit`` (a model
+    still loading, a connect that hangs), and that time counts against the deadline.
+    """
+
+    def __init__(self, submit: Callable[[], BackendStream]) -> None:
+        self._submit = submit
+        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._stream: BackendStream | None = None
+        self._cancelled = threading.Event()
+
+    @property
+    def usage(self) -> Usage | None:
+        return self._stream.usage if self._stream is not None else None
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+        if self._stream is not None:
+            self._stream.cancel()
+
+    def deltas(self, ttft_s: float, total_s: float) -> Iterator[str]:
+        started = time.monotonic()
+        threading.Thread(target=self._run, name="inference-pump", daemon=True).start()
+        first, finished = True, False
+        try:
+            while True:
+                limit = min(ttft_s, total_s) if first else total_s
+                item = self._next(started + limit, "ttft_deadline" if first else "total_deadline")
+                if item is _DONE:
+                    finished = True
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                first = False
+                yield item  # type: ignore[misc]
+        finally:
+            if not finished:  # a deadline, an error or the caller left: free the backend
+                self.cancel()
+
+    def _next(self, deadline: float, reason: str) -> object:
+        try:
+            return self._queue.get(timeout=max(deadline - time.monotonic(), 0))
+        except queue.Empty:
+            raise DeadlineExceeded(reason) from None
+
+    def _run(self) -> None:
+        try:
+            self._stream = self._submit()
+            if self._cancelled.is_set():
+                self._stream.cancel()
+            for delta in self._stream:
+                if delta:
+                    self._queue.put(delta)
+            self._queue.put(_DONE)
+        except BaseException as exc:
+            self._queue.put(exc)
+
+
+def _submit(
+    route: str, messages: list[dict[str, str]], cache_key: str, params: GenerationParams
+) -> BackendStream:
+    if route == LOCAL:
+        from apps.inference.backends.local_mlx import get_engine
+
+        return get_engine().submit(messages, cache_key=cache_key, params=params)
+    if route == CLOUD:
+        from apps.inference.backends.cloud_openai import get_cloud_backend
+
+        return get_cloud_backend().submit(messages, cache_key=cache_key, params=params)
+    raise ValueError(f"not a model route: {route}")
 
 
 def _elapsed_ms(started: float) -> int:

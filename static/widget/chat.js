@@ -79,6 +79,11 @@ const handlers = {
     thinking.hidden = true;
     setText(entry, entry.text + cpSlice(e.delta, held - start));
   },
+  "reply.restart"(e) {
+    // The route writing this reply failed midway; another route writes it afresh.
+    setText(replyEntry(e.message_id), "");
+    thinking.hidden = false;
+  },
   "reply.end"(e) {
     const entry = replyEntry(e.message_id);
     entry.done = true;
@@ -91,7 +96,10 @@ const handlers = {
     if (!log.querySelector(`[data-message-id="${e.message_id}"]`)) {
       bubble("agent", e.text, { messageId: e.message_id });
     }
-    thinking.hidden = true;
+    stopTyping();
+  },
+  "agent.typing"(e) {
+    showTyping(e.agent);
   },
   notice(e) {
     bubble("notice", e.text, { kind: e.kind });
@@ -101,6 +109,26 @@ const handlers = {
     thinking.hidden = true;
   },
 };
+
+// "<agent> is typing…" borrows the thinking line for a few seconds, then gives it back.
+const THINKING_TEXT = thinking.textContent;
+const TYPING_SHOWN_MS = 4000;
+let typingTimer = null;
+
+function showTyping(agent) {
+  clearTimeout(typingTimer);
+  thinking.textContent = `${agent} is typing…`;
+  thinking.dataset.typing = "true";
+  thinking.hidden = false;
+  typingTimer = setTimeout(stopTyping, TYPING_SHOWN_MS);
+}
+
+function stopTyping() {
+  clearTimeout(typingTimer);
+  thinking.textContent = THINKING_TEXT;
+  delete thinking.dataset.typing;
+  thinking.hidden = true;
+}
 
 function send(event) {
   if (socket && socket.readyState === WebSocket.OPEN) {

@@ -11,10 +11,12 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from apps.inference import engine_stats
 from apps.inference.base import BackendError, GenerationParams, Usage
 from apps.inference.kv_cache import PromptCacheStore
 
@@ -32,6 +34,8 @@ class EngineConfig:
     prefill_step: int = 128
     load_timeout_s: float = 300.0
     stall_timeout_s: float = 60.0
+    publish_stats: bool = False
+    stop_on_eos: bool = True  # benchmarks turn it off to generate exactly max_tokens
 
 
 @dataclass
@@ -41,6 +45,7 @@ class EngineStats:
     cancelled: int = 0
     steps: int = 0
     max_decode_batch: int = 0
+    batched_steps: int = 0  # decode steps that advanced more than one request
     truncated_prompts: int = 0
     generated_tokens: int = 0
     prompt_tokens: int = 0
@@ -67,6 +72,7 @@ class LocalStream:
         self.uid: int | None = None
         self.prompt_tokens: list[int] = []
         self.detokenizer: Any = None
+        self.last_token_at = 0.0
 
     def __iter__(self) -> Iterator[str]:
         while True:
@@ -76,6 +82,7 @@ class LocalStream:
                 self.cancel()
                 raise BackendError("local engine stalled", retryable=True) from None
             if event is _END:
+                self.engine.report()
                 return
             if isinstance(event, BaseException):
                 raise event
@@ -133,6 +140,7 @@ class LocalEngine:
             "cancelled": self.stats.cancelled,
             "active": len(self._active),
             "max_decode_batch": self.stats.max_decode_batch,
+            "batched_steps": self.stats.batched_steps,
             "truncated_prompts": self.stats.truncated_prompts,
             "kv_hits": counters.hits,
             "kv_misses": counters.misses,
@@ -141,6 +149,15 @@ class LocalEngine:
             "kv_bytes": self.cache_store.total_bytes,
             "kv_entries": len(self.cache_store),
         }
+
+    def report(self) -> None:
+        """Publish the figures; best effort, as a Redis hiccup must not fail a reply."""
+        if not self.config.publish_stats:
+            return
+        try:
+            engine_stats.publish(self.snapshot())
+        except Exception:
+            logger.warning("could not publish engine stats", exc_info=True)
 
     # -- internals -------------------------------------------------------------
 
@@ -185,7 +202,7 @@ class LocalEngine:
         self._tokenizer = tokenizer
         self._generator = BatchGenerator(
             model,
-            stop_tokens=[[t] for t in tokenizer.eos_token_ids],
+            stop_tokens=[[t] for t in tokenizer.eos_token_ids] if self.config.stop_on_eos else None,
             completion_batch_size=self.config.max_batch,
             # One prompt at a time, in small chunks, so a long arrival never
             # freezes the streams that are already decoding.
@@ -244,12 +261,20 @@ class LocalEngine:
         _, responses = self._generator.next()
         self.stats.steps += 1
         self.stats.max_decode_batch = max(self.stats.max_decode_batch, len(responses))
+        self.stats.batched_steps += len(responses) > 1
         for response in responses:
             stream = self._active.get(response.uid)
             if stream is not None:
                 self._deliver(stream, response)
 
     def _deliver(self, stream: LocalStream, response: Any) -> None:
+        now = time.perf_counter()
+        if stream.last_token_at:
+            gap_ms = int((now - stream.last_token_at) * 1000)
+            stream.usage.extra["max_token_gap_ms"] = max(
+                gap_ms, stream.usage.extra.get("max_token_gap_ms", 0)
+            )
+        stream.last_token_at = now
         detok = stream.detokenizer
         if response.finish_reason != "stop":
             detok.add_token(response.token)
@@ -336,6 +361,7 @@ def get_engine() -> LocalEngine:
                     max_prompt_tokens=settings.LOCAL_MAX_PROMPT_TOKENS,
                     kv_cache_bytes=settings.LOCAL_KV_CACHE_MB * 1024 * 1024,
                     prefill_step=settings.LOCAL_PREFILL_STEP,
+                    publish_stats=True,
                 )
             )
         return _engine

@@ -1,0 +1,76 @@
+"""Tag each customer message's sentiment and move the conversation to a human when due."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils import timezone
+
+from apps.conversations import realtime
+from apps.conversations.models import Conversation, Message
+from apps.sentiment.escalation import (
+    BusinessHours,
+    EscalationPolicy,
+    escalation_reason,
+    handoff_notice,
+)
+from apps.sentiment.tagger import tag
+
+
+@dataclass(frozen=True)
+class EscalationConfig:
+    policy: EscalationPolicy
+    hours: BusinessHours
+    ai_helps_while_waiting: bool
+
+
+def escalation_config() -> EscalationConfig:
+    return EscalationConfig(
+        policy=EscalationPolicy(
+            negative_streak=settings.ESCALATION_NEGATIVE_STREAK,
+            strong_negative_score=settings.ESCALATION_STRONG_NEGATIVE_SCORE,
+        ),
+        hours=settings.BUSINESS_HOURS,
+        ai_helps_while_waiting=settings.AI_HELPS_WHILE_WAITING,
+    )
+
+
+def message_tag_sentiment(*, conversation: Conversation, message: Message) -> None:
+    """Store the message's label and score, and make them the conversation's current ones."""
+    result = tag(message.text)
+    message.sentiment, message.sentiment_score = result.label, result.score
+    message.save(update_fields=["sentiment", "sentiment_score", "updated_at"])
+    conversation.sentiment, conversation.sentiment_score = result.label, result.score
+
+
+def escalation_check(
+    *, conversation: Conversation, message: Message, config: EscalationConfig
+) -> str | None:
+    """The reason to hand the conversation to a human now, if any (AI conversations only)."""
+    if conversation.status != Conversation.Status.AI:
+        return None
+    recent = conversation.messages.filter(role=Message.Role.CUSTOMER).exclude(sentiment="")
+    window = max(config.policy.negative_streak, 1)
+    scored = list(recent.order_by("-id").values_list("sentiment", "sentiment_score")[:window])
+    return escalation_reason(
+        text=message.text, recent_labels_scores=scored[::-1], policy=config.policy
+    )
+
+
+def conversation_escalate(
+    *, conversation: Conversation, reason: str, config: EscalationConfig
+) -> realtime.Notice:
+    """Queue the conversation for staff (the caller holds its row lock) and word the notice."""
+    now = timezone.now()
+    conversation.status = Conversation.Status.WAITING_HUMAN
+    conversation.escalation_reason = reason
+    conversation.waiting_since = now
+    Message.objects.create(
+        conversation=conversation,
+        role=Message.Role.SYSTEM,
+        event=Message.Event.ESCALATED,
+        text=f"Escalated: {reason}",
+    )
+    text = handoff_notice(now, config.hours, conversation.language or "en")
+    return realtime.notice("handoff", text)

@@ -1,0 +1,145 @@
+"""The cloud backend: any OpenAI-compatible chat endpoint, streamed with the official SDK.
+
+Timeouts are explicit (the SDK's 600 s default would hold a customer hostage) and the
+SDK's retries default to off: the fallback chain is the one retry layer. A failure in
+the middle of a stream is a failure of this backend, like one before it starts.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import openai
+from django.conf import settings
+
+from apps.inference.base import BackendError, GenerationParams, Usage
+
+logger = logging.getLogger(__name__)
+
+# Worth another try later (overload, network); anything else is a configuration problem.
+_RETRYABLE = (
+    openai.APIConnectionError,  # includes APITimeoutError
+    openai.RateLimitError,
+    openai.InternalServerError,
+)
+
+
+class CloudStream:
+    def __init__(
+        self,
+        client: openai.OpenAI,
+        model: str,
+        messages: list[dict[str, str]],
+        params: GenerationParams,
+    ) -> None:
+        self._client = client
+        self._model = model
+        self._messages = messages
+        self._params = params
+        self._response: Any = None
+        self._cancelled = threading.Event()
+        self.usage = Usage(model_name=model)
+
+    def __iter__(self) -> Iterator[str]:
+        try:
+            yield from self._deltas()
+        except BackendError:
+            raise
+        except openai.OpenAIError as exc:
+            raise BackendError(f"cloud: {exc}", retryable=isinstance(exc, _RETRYABLE)) from exc
+        except Exception as exc:  # a broken stream surfaces as a raw transport error
+            if self._cancelled.is_set():
+                return
+            raise BackendError(f"cloud stream broke: {exc!r}", retryable=True) from exc
+
+    def cancel(self) -> None:
+        """Close the HTTP response; the server stops generating when the socket closes."""
+        self._cancelled.set()
+        response = self._response
+        if response is not None:
+            response.close()
+
+    def _deltas(self) -> Iterator[str]:
+        self._response = self._client.chat.completions.create(
+            model=self._model,
+            messages=self._messages,  # type: ignore[arg-type]
+            max_tokens=self._params.max_tokens,
+            temperature=self._params.temperature,
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+        with self._response:
+            for chunk in self._response:
+                if self._cancelled.is_set():
+                    return
+                yield from self._read_chunk(chunk)
+        if not self.usage.finish_reason and not self._cancelled.is_set():
+            raise BackendError("cloud stream ended without a finish reason", retryable=True)
+
+    def _read_chunk(self, chunk: Any) -> Iterator[str]:
+        if chunk.usage is not None:
+            self.usage.tokens_in = chunk.usage.prompt_tokens or 0
+            self.usage.tokens_out = chunk.usage.completion_tokens or 0
+        for choice in chunk.choices:
+            if choice.finish_reason:
+                self.usage.finish_reason = choice.finish_reason
+            if choice.delta and choice.delta.content:
+                yield choice.delta.content
+
+
+class CloudBackend:
+    name = "cloud"
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: str,
+        model: str,
+        connect_timeout_s: float,
+        read_timeout_s: float,
+        max_retries: int = 0,
+    ) -> None:
+        self.model = model
+        self.client = openai.OpenAI(
+            base_url=base_url,
+            api_key=api_key,
+            timeout=openai.Timeout(read_timeout_s, connect=connect_timeout_s),
+            max_retries=max_retries,
+        )
+
+    def submit(
+        self, messages: list[dict[str, str]], *, cache_key: str, params: GenerationParams
+    ) -> CloudStream:
+        # cache_key is unused: the server keeps (or not) its own prompt cache.
+        return CloudStream(self.client, self.model, messages, params)
+
+
+_lock = threading.Lock()
+_backends: dict[tuple, CloudBackend] = {}
+
+
+def get_cloud_backend() -> CloudBackend:
+    """One client (and connection pool) per process and configuration."""
+    key = (
+        settings.CLOUD_BASE_URL,
+        settings.CLOUD_API_KEY,
+        settings.CLOUD_MODEL,
+        settings.CLOUD_CONNECT_TIMEOUT_MS,
+        settings.CLOUD_READ_TIMEOUT_MS,
+        settings.CLOUD_MAX_RETRIES,
+    )
+    with _lock:
+        if key not in _backends:
+            _backends[key] = CloudBackend(
+                base_url=key[0],
+                api_key=key[1],
+                model=key[2],
+                connect_timeout_s=key[3] / 1000,
+                read_timeout_s=key[4] / 1000,
+                max_retries=key[5],
+            )
+        return _backends[key]

@@ -1,0 +1,112 @@
+"""One circuit breaker per backend, shared by every web and worker process through Redis.
+
+pybreaker keeps the state, counters and ``opened_at`` under one Redis namespace per
+backend. An open breaker lets a probe through once ``BREAKER_RESET_TIMEOUT_S`` has
+passed (half-open); ``BREAKER_SUCCESS_THRESHOLD`` successes in a row close it again.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pybreaker
+import redis
+from django.conf import settings
+
+BACKENDS = ("local", "cloud")
+CLOSED, OPEN, HALF_OPEN = pybreaker.STATE_CLOSED, pybreaker.STATE_OPEN, pybreaker.STATE_HALF_OPEN
+
+
+class AttemptCancelled(Exception):
+    """The caller stopped the reply (takeover, customer gone): not the backend's fault."""
+
+
+_lock = threading.Lock()
+_breakers: dict[tuple, pybreaker.CircuitBreaker] = {}
+_clients: dict[str, redis.Redis] = {}
+
+
+def get_breaker(backend: str) -> pybreaker.CircuitBreaker:
+    """The process's breaker object for ``backend``; its state lives in Redis."""
+    key = (
+        backend,
+        settings.BREAKER_NAMESPACE,
+        settings.BREAKER_FAIL_MAX,
+        settings.BREAKER_RESET_TIMEOUT_S,
+        settings.BREAKER_SUCCESS_THRESHOLD,
+    )
+    with _lock:
+        if key not in _breakers:
+            _breakers[key] = _make_breaker(backend)
+        return _breakers[key]
+
+
+def breaker_state(backend: str) -> str:
+    """``closed``, ``open`` or ``half-open`` as the router should see it.
+
+    An open breaker whose reset timeout has passed reads as half-open: the next call is
+    the probe. If Redis is down, pybreaker falls back to closed (fail open).
+    """
+    breaker = get_breaker(backend)
+    state = breaker.current_state
+    if state == OPEN and _reset_elapsed(breaker):
+        return HALF_OPEN
+    return state
+
+
+def breaker_states() -> dict[str, str]:
+    return {backend: breaker_state(backend) for backend in BACKENDS}
+
+
+def breaker_snapshot() -> list[dict[str, object]]:
+    """For the ops page: state, consecutive failures and when it opened, per backend."""
+    rows = []
+    for backend in BACKENDS:
+        breaker = get_breaker(backend)
+        state = breaker_state(backend)
+        opened_at = breaker._state_storage.opened_at if state != CLOSED else None
+        rows.append(
+            {
+                "backend": backend,
+                "state": state,
+                "fail_counter": breaker.fail_counter,
+                "fail_max": breaker.fail_max,
+                "opened_at": opened_at,
+            }
+        )
+    return rows
+
+
+def _reset_elapsed(breaker: pybreaker.CircuitBreaker) -> bool:
+    opened_at = breaker._state_storage.opened_at
+    if opened_at is None:
+        return True
+    return datetime.now(UTC) >= opened_at + timedelta(seconds=breaker.reset_timeout)
+
+
+def _make_breaker(backend: str) -> pybreaker.CircuitBreaker:
+    storage = pybreaker.CircuitRedisStorage(
+        pybreaker.STATE_CLOSED,
+        _redis(),
+        namespace=f"{settings.BREAKER_NAMESPACE}:{backend}",
+    )
+    return pybreaker.CircuitBreaker(
+        fail_max=settings.BREAKER_FAIL_MAX,
+        reset_timeout=settings.BREAKER_RESET_TIMEOUT_S,
+        success_threshold=settings.BREAKER_SUCCESS_THRESHOLD,
+        # A cancelled reply says nothing about the backend's health.
+        exclude=[AttemptCancelled, GeneratorExit],
+        state_storage=storage,
+        name=backend,
+        # Re-raise the attempt's own error on trip, so the caller sees why it failed.
+        throw_new_error_on_trip=False,
+    )
+
+
+def _redis() -> redis.Redis:
+    # pybreaker's storage decodes bytes itself: this client must not use decode_responses.
+    url = settings.REDIS_URL
+    if url not in _clients:
+        _clients[url] = redis.Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
+    return _clients[url]

@@ -1,0 +1,124 @@
+"""Reading the routing flags from any process, cheaply, and seeing changes without a restart.
+
+Each process keeps the last snapshot it read. A write bumps a version key in Redis
+(``flags_bump_version``); readers compare that one small key before trusting their copy,
+so a change reaches every worker on its next message. If Redis cannot be reached the
+copy is trusted for ``OPS_FLAGS_TTL_S`` seconds, then re-read from Postgres.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+import redis
+from django.conf import settings
+from django.db import DatabaseError
+
+logger = logging.getLogger(__name__)
+
+VERSION_KEY = "surgedesk:ops:flags:version"
+
+
+@dataclass(frozen=True)
+class Flags:
+    """A plain snapshot of the routing flags: what the router and deadlines need."""
+
+    mode: str = "auto"
+    killed: frozenset[str] = frozenset()
+    default_backend: str = "local"
+    local_keywords: tuple[str, ...] = ()
+    cloud_keywords: tuple[str, ...] = ()
+    complaint_min_turns: int = 2
+    long_message_chars: int = 280
+    max_tokens: int = 160
+    ttft_deadline_ms: int = 3000
+    total_deadline_ms: int = 20000
+
+
+@dataclass
+class _Cached:
+    flags: Flags
+    version: bytes | None
+    loaded_at: float
+
+
+_lock = threading.Lock()
+_cached: _Cached | None = None
+_client: redis.Redis | None = None
+
+
+def current_flags() -> Flags:
+    """The live flags; a database error yields the last good copy (or the defaults)."""
+    global _cached
+    version = _read_version()
+    cached = _cached
+    if cached is not None and _still_fresh(cached, version):
+        return cached.flags
+    try:
+        flags = _load_flags()
+    except DatabaseError:
+        logger.warning("routing flags unreadable; using the last known copy", exc_info=True)
+        return cached.flags if cached is not None else Flags()
+    with _lock:
+        _cached = _Cached(flags=flags, version=version, loaded_at=time.monotonic())
+    return flags
+
+
+def flags_bump_version() -> None:
+    """Tell every process its copy is stale. Call after the write commits."""
+    try:
+        _redis().incr(VERSION_KEY)
+    except redis.RedisError:
+        logger.warning("could not bump the flags version; workers see it within the TTL")
+    forget_cached_flags()
+
+
+def forget_cached_flags() -> None:
+    global _cached
+    with _lock:
+        _cached = None
+
+
+def _still_fresh(cached: _Cached, version: bytes | None) -> bool:
+    if version is not None:
+        return cached.version == version
+    return time.monotonic() - cached.loaded_at < settings.OPS_FLAGS_TTL_S
+
+
+def _read_version() -> bytes | None:
+    """The version key, or None when Redis is unreachable. A missing key reads as b"0"."""
+    try:
+        return _redis().get(VERSION_KEY) or b"0"
+    except redis.RedisError:
+        return None
+
+
+def _load_flags() -> Flags:
+    from apps.ops.models import RoutingFlags, split_keywords
+
+    row = RoutingFlags.objects.filter(pk=1).first() or RoutingFlags()
+    killed = {name for name in ("local", "cloud", "faq") if getattr(row, f"kill_{name}")}
+    return Flags(
+        mode=row.mode,
+        killed=frozenset(killed),
+        default_backend=row.default_backend,
+        local_keywords=split_keywords(row.local_keywords),
+        cloud_keywords=split_keywords(row.cloud_keywords),
+        complaint_min_turns=row.complaint_min_turns,
+        long_message_chars=row.long_message_chars,
+        max_tokens=row.max_tokens,
+        ttft_deadline_ms=row.ttft_deadline_ms,
+        total_deadline_ms=row.total_deadline_ms,
+    )
+
+
+def _redis() -> redis.Redis:
+    global _client
+    if _client is None:
+        _client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_timeout=0.5, socket_connect_timeout=0.5
+        )
+    return _client

@@ -1,0 +1,104 @@
+"""Routing flags: one row that ops edit live; every change is kept by django-simple-history."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+MAX_KEYWORDS = 50
+MAX_KEYWORD_CHARS = 40
+
+DEFAULT_LOCAL_KEYWORDS = (
+    "stock, price, shipping, delivery, size, 库存, 价格, 发货, 快递, 尺码, 运费"
+)
+DEFAULT_CLOUD_KEYWORDS = (
+    "complaint, refund, broken, damaged, terrible, angry, 投诉, 退款, 坏了, 破损, 差评, 生气"
+)
+
+
+def split_keywords(raw: str) -> tuple[str, ...]:
+    """Comma- or newline-separated keywords, trimmed and lower-cased, empties dropped."""
+    parts = raw.replace("\n", ",").replace(",", ",").split(",")
+    return tuple(p.strip().lower() for p in parts if p.strip())
+
+
+def validate_keywords(raw: str) -> None:
+    words = split_keywords(raw)
+    if len(words) > MAX_KEYWORDS:
+        raise ValidationError(f"At most {MAX_KEYWORDS} keywords; got {len(words)}.")
+    too_long = [w for w in words if len(w) > MAX_KEYWORD_CHARS]
+    if too_long:
+        raise ValidationError(
+            f"Each keyword must be at most {MAX_KEYWORD_CHARS} characters: {too_long[0][:50]!r}."
+        )
+
+
+def _range(low: int, high: int) -> list:
+    return [MinValueValidator(low), MaxValueValidator(high)]
+
+
+class RoutingFlags(models.Model):
+    """The single row (pk=1) of live routing settings. Read through ``apps.ops.flags``."""
+
+    class Mode(models.TextChoices):
+        AUTO = "auto", "Auto (rules, then fallback)"
+        LOCAL_ONLY = "local_only", "Local model only"
+        CLOUD_ONLY = "cloud_only", "Cloud model only"
+        FAQ_ONLY = "faq_only", "FAQ only"
+
+    class Backend(models.TextChoices):
+        LOCAL = "local", "Local"
+        CLOUD = "cloud", "Cloud"
+
+    mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.AUTO)
+    kill_local = models.BooleanField("kill local", default=False)
+    kill_cloud = models.BooleanField("kill cloud", default=False)
+    kill_faq = models.BooleanField("kill FAQ", default=False)
+    default_backend = models.CharField(
+        max_length=8, choices=Backend.choices, default=Backend.LOCAL,
+        help_text="Model tried first when no rule matches.",
+    )  # fmt: skip
+    local_keywords = models.TextField(
+        blank=True, default=DEFAULT_LOCAL_KEYWORDS, validators=[validate_keywords],
+        help_text="Comma-separated. A message with one of these goes to the local model first.",
+    )  # fmt: skip
+    cloud_keywords = models.TextField(
+        blank=True, default=DEFAULT_CLOUD_KEYWORDS, validators=[validate_keywords],
+        help_text="Complaint cues. With enough customer turns, the cloud model goes first.",
+    )  # fmt: skip
+    complaint_min_turns = models.PositiveIntegerField(
+        default=2, validators=_range(1, 50),
+        help_text="Customer turns (including this one) before a complaint goes to the cloud.",
+    )  # fmt: skip
+    long_message_chars = models.PositiveIntegerField(
+        default=280, validators=_range(20, 10000),
+        help_text="Messages at least this long go to the cloud model first.",
+    )  # fmt: skip
+    max_tokens = models.PositiveIntegerField(default=160, validators=_range(16, 4096))
+    ttft_deadline_ms = models.PositiveIntegerField(
+        "TTFT deadline (ms)", default=3000, validators=_range(50, 60000)
+    )
+    total_deadline_ms = models.PositiveIntegerField(
+        "total deadline (ms)", default=20000, validators=_range(100, 300000)
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "routing flags"
+        verbose_name_plural = "routing flags"
+
+    def __str__(self) -> str:
+        return f"Routing flags ({self.mode})"
+
+    def clean(self) -> None:
+        if (
+            self.ttft_deadline_ms is not None
+            and self.total_deadline_ms is not None
+            and self.ttft_deadline_ms >= self.total_deadline_ms
+        ):
+            raise ValidationError(
+                {"total_deadline_ms": "The total deadline must be longer than the TTFT deadline."}
+            )

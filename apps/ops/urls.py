@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from apps.ops import views
+
+app_name = "ops"
+
+urlpatterns = [
+    path("", views.ops_page, name="page"),
+    path("flags/", views.flags_save, name="flags_save"),
+    path("status/", views.ops_status, name="status"),
+]

@@ -1,0 +1,45 @@
+"""The ops page: routing flags (htmx form), breaker states and the audit trail."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from apps.inference.breakers import breaker_snapshot
+from apps.ops.forms import RoutingFlagsForm
+from apps.ops.permissions import ops_required
+from apps.ops.selectors import flag_changes, flags_row
+from apps.ops.services import flags_update
+
+
+@require_GET
+@ops_required
+def ops_page(request: HttpRequest) -> HttpResponse:
+    context = {"form": RoutingFlagsForm(instance=flags_row()), **_status_context()}
+    return render(request, "ops/ops.html", context)
+
+
+@require_POST
+@ops_required
+def flags_save(request: HttpRequest) -> HttpResponse:
+    form = RoutingFlagsForm(request.POST, instance=flags_row())
+    saved = form.is_valid()
+    if saved:
+        flags_update(user=request.user, changes=form.cleaned_data)
+        form = RoutingFlagsForm(instance=flags_row())
+    if not request.htmx:
+        if saved:
+            return redirect("ops:page")
+        return render(request, "ops/ops.html", {"form": form, **_status_context()})
+    return render(request, "ops/_flags_form.html", {"form": form, "saved": saved})
+
+
+@require_GET
+@ops_required
+def ops_status(request: HttpRequest) -> HttpResponse:
+    return render(request, "ops/_status.html", _status_context())
+
+
+def _status_context() -> dict:
+    return {"breakers": breaker_snapshot(), "changes": flag_changes()}

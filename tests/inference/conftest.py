@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from tests.inference.fixtures import (  # noqa: F401
+    cloud_server,
+    faq_stub,
+    fresh_breakers,
+    mlx_server,
+    proxy_factory,
+)

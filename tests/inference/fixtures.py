@@ -1,0 +1,64 @@
+"""Cloud and fallback fixtures, shared by tests/inference and tests/ops."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import redis
+
+from tests.inference.servers import FaultyProxy, MlxServer, demo_model_dir
+
+
+@pytest.fixture(scope="session")
+def mlx_server(tmp_path_factory):
+    """One server for the session; a test that stops it gets it restarted by ``cloud_server``."""
+    workdir = tmp_path_factory.mktemp("mlx-server")
+    server = MlxServer(demo_model_dir(workdir), workdir)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def cloud_server(mlx_server, settings):
+    """The running server, with the cloud backend pointed at it."""
+    mlx_server.start()
+    settings.CLOUD_BASE_URL = mlx_server.base_url
+    return mlx_server
+
+
+@pytest.fixture
+def proxy_factory(settings):
+    """Builds a FaultyProxy and points the cloud backend at it; closed after the test."""
+    proxies: list[FaultyProxy] = []
+
+    def make(target_port: int, **kwargs) -> FaultyProxy:
+        proxy = FaultyProxy(target_port, **kwargs)
+        proxies.append(proxy)
+        settings.CLOUD_BASE_URL = proxy.base_url
+        return proxy
+
+    yield make
+    for proxy in proxies:
+        proxy.close()
+
+
+@pytest.fixture
+def fresh_breakers(settings):
+    """Each test gets its own breaker namespace in the test Redis db, removed afterwards."""
+    namespace = f"test:breaker:{uuid.uuid4().hex}"
+    settings.BREAKER_NAMESPACE = namespace
+    settings.BREAKER_FAIL_MAX = 2
+    settings.BREAKER_RESET_TIMEOUT_S = 2
+    settings.BREAKER_SUCCESS_THRESHOLD = 2
+    yield namespace
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    keys = list(client.scan_iter(match=f"*{namespace}*"))
+    if keys:
+        client.delete(*keys)
+
+
+@pytest.fixture
+def faq_stub(settings):
+    settings.FAQ_MATCHER = "tests.inference.faq_stub.match"

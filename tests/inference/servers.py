@@ -1,0 +1,156 @@
+"""Real parts for cloud and fallback tests: mlx_lm.server on loopback and a faulty TCP proxy."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+from apps.inference.demo_model import WEIGHTS_DIR
+from tests.stack import free_port, start_process, stop_process
+
+
+def demo_model_dir(scratch: Path) -> Path:
+    """The shipped demo model; before it is built, a tiny random Qwen2 with a fresh tokenizer.
+
+    The cloud tests only need a server that streams tokens, not good answers.
+    """
+    if (WEIGHTS_DIR / "config.json").exists() and (WEIGHTS_DIR / "model.safetensors").exists():
+        return WEIGHTS_DIR
+    from apps.inference.demo_model.build import build_bench_model
+    from apps.inference.demo_model.data import load_corpus
+    from apps.inference.demo_model.tokenizer import save_tokenizer, train_tokenizer
+
+    tokenizer_dir = scratch / "tokenizer"
+    save_tokenizer(train_tokenizer(load_corpus().all_texts()), tokenizer_dir)
+    out = scratch / "tiny-model"
+    build_bench_model(
+        out, hidden=64, layers=2, heads=2, kv_heads=1, intermediate=128,
+        tokenizer_dir=tokenizer_dir,
+    )  # fmt: skip
+    shutil.rmtree(tokenizer_dir)
+    return out
+
+
+class MlxServer:
+    """``python -m mlx_lm.server`` on a fixed loopback port, so it can stop and come back."""
+
+    def __init__(self, model_dir: Path, workdir: Path) -> None:
+        self.model_dir = model_dir
+        self.workdir = workdir
+        self.port = free_port()
+        self.proc: subprocess.Popen | None = None
+        self.starts = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def start(self, timeout: float = 90.0) -> None:
+        if self.running:
+            return
+        hub = self.workdir / "hf-hub"  # /v1/models answers empty without an existing cache dir
+        hub.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "HF_HUB_CACHE": str(hub), "PYTHONUNBUFFERED": "1"}
+        env.pop("LD_PRELOAD", None)
+        self.starts += 1
+        self.proc = start_process(
+            [sys.executable, "-m", "mlx_lm.server", "--model", str(self.model_dir),
+             "--host", "127.0.0.1", "--port", str(self.port)],
+            self.workdir / f"mlx-server-{self.starts}.log",
+            env,
+        )  # fmt: skip
+        self._wait_healthy(timeout)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            stop_process(self.proc)
+            self.proc = None
+
+    def _wait_healthy(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.running:
+                raise RuntimeError("mlx_lm.server exited early; see " + str(self.workdir))
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise TimeoutError(f"mlx_lm.server not healthy after {timeout}s")
+
+
+class FaultyProxy:
+    """A loopback TCP proxy in front of a server that can delay or stall its responses.
+
+    ``delay_s`` holds back the first response byte; ``stall_after`` forwards that many
+    response bytes and then nothing more. ``connections`` counts accepted clients.
+    """
+
+    def __init__(self, target_port: int, *, delay_s: float = 0.0, stall_after: int | None = None):
+        self.target_port = target_port
+        self.delay_s = delay_s
+        self.stall_after = stall_after
+        self.connections = 0
+        self._closed = threading.Event()
+        self._sockets: list[socket.socket] = []
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def close(self) -> None:
+        self._closed.set()
+        for sock in [self._listener, *self._sockets]:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)  # wakes threads blocked in recv
+            with contextlib.suppress(OSError):
+                sock.close()
+
+    def _accept(self) -> None:
+        while not self._closed.is_set():
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            self._sockets += [client, upstream]
+            forward = (client, upstream, 0.0, None)
+            threading.Thread(target=self._pipe, args=forward, daemon=True).start()
+            threading.Thread(
+                target=self._pipe, args=(upstream, client, self.delay_s, self.stall_after),
+                daemon=True,
+            ).start()  # fmt: skip
+
+    def _pipe(self, src: socket.socket, dst: socket.socket, delay: float, limit: int | None):
+        sent = 0
+        try:
+            while data := src.recv(4096):
+                if delay:
+                    time.sleep(delay)
+                    delay = 0.0
+                if limit is not None:
+                    data = data[: max(limit - sent, 0)]
+                if data:
+                    dst.sendall(data)
+                    sent += len(data)
+                if limit is not None and sent >= limit:
+                    self._closed.wait()  # stall: keep both sockets open, send nothing
+                    return
+        except OSError:
+            pass
