@@ -13,6 +13,12 @@ import pytest
 from tests.stack import LiveStack, start_live_stack
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: Playwright's sync API keeps an event loop running in the main
+    thread from then on, which async tests cannot share."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 @pytest.fixture(scope="session")
 def live_stack(django_db_setup, django_db_blocker, tmp_path_factory) -> LiveStack:
     """Daphne and a Celery worker (threads pool, demo model) on the test database."""

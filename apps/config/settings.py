@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "apps.sentiment",
     "simple_history",
     "apps.ops",
+    "apps.console",
 ]
 
 MIDDLEWARE = [
@@ -228,7 +229,7 @@ FAQ_MATCHER = _read("FAQ_MATCHER", str, "apps.faq.retrieval.match")
 # Ops routing flags: workers re-read them when the Redis version key moves, or after this
 # many seconds when Redis cannot be reached.
 OPS_FLAGS_TTL_S = _positive("OPS_FLAGS_TTL_S", 5)
-LOGIN_URL = _read("LOGIN_URL", str, "/admin/login/")
+LOGIN_URL = _read("LOGIN_URL", str, "/console/login/")
 
 # FAQ knowledge base (apps.faq).
 FAQ_MATCH_THRESHOLD = _read("FAQ_MATCH_THRESHOLD", float, 0.4)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from apps.conversations import realtime
@@ -66,11 +67,13 @@ def conversation_escalate(
     conversation.status = Conversation.Status.WAITING_HUMAN
     conversation.escalation_reason = reason
     conversation.waiting_since = now
-    Message.objects.create(
+    event = Message.objects.create(
         conversation=conversation,
         role=Message.Role.SYSTEM,
         event=Message.Event.ESCALATED,
         text=f"Escalated: {reason}",
     )
+    group = conversation.uuid.hex
+    transaction.on_commit(lambda: realtime.publish_to_staff(group, event.id))
     text = handoff_notice(now, config.hours, conversation.language or "en")
     return realtime.notice("handoff", text)

@@ -15,7 +15,7 @@ def test_it_creates_the_ops_and_agent_roles_in_a_migration():
 def test_it_sends_anonymous_users_to_the_login_page(client):
     response = client.get("/ops/")
     assert response.status_code == 302
-    assert response["Location"].startswith("/admin/login/")
+    assert response["Location"].startswith("/console/login/")
 
 
 def test_it_refuses_an_agent(agent_client):

@@ -1,0 +1,108 @@
+"""Staff websockets: the live queue and one watched conversation. Relays only.
+
+Both need a signed-in user with the agent role; a customer's session has neither.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from apps.console import rendering, selectors
+from apps.conversations import realtime
+from apps.conversations.models import Conversation
+from apps.ops.permissions import AGENT, has_role
+
+logger = logging.getLogger(__name__)
+
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+# Queue changes arriving within this window cost one re-render, not one each.
+QUEUE_COALESCE_S = 0.25
+
+
+@database_sync_to_async
+def _is_agent(user) -> bool:
+    return user is not None and has_role(user, AGENT)
+
+
+class QueueConsumer(AsyncWebsocketConsumer):
+    """Pushes the re-rendered queue list (an htmx out-of-band swap) when it may have changed."""
+
+    pending: asyncio.Task | None = None
+
+    async def connect(self) -> None:
+        if not await _is_agent(self.scope.get("user")):
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        await self.channel_layer.group_add(realtime.QUEUE_GROUP, self.channel_name)
+        await self.accept()
+        await self._push()  # a reconnecting page catches up on what it missed
+
+    async def disconnect(self, code: int) -> None:
+        if self.pending is not None:
+            self.pending.cancel()
+        await self.channel_layer.group_discard(realtime.QUEUE_GROUP, self.channel_name)
+
+    async def chat_event(self, message: dict) -> None:
+        if self.pending is None or self.pending.done():
+            self.pending = asyncio.create_task(self._push_soon())
+
+    async def _push_soon(self) -> None:
+        await asyncio.sleep(QUEUE_COALESCE_S)
+        try:
+            await self._push()
+        except Exception:  # the next change, or a reconnect, pushes the list again
+            logger.exception("queue push failed")
+
+    async def _push(self) -> None:
+        html = await database_sync_to_async(rendering.queue_list_html)(oob=True)
+        await self.send(text_data=html)
+
+
+class ConversationWatchConsumer(AsyncWebsocketConsumer):
+    """Relays one conversation to a staff page: rendered rows, and raw deltas while streaming."""
+
+    group: str | None = None
+
+    async def connect(self) -> None:
+        self.user = self.scope.get("user")
+        if not await _is_agent(self.user):
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.conversation_id = self.scope["url_route"]["kwargs"]["conversation_id"]
+        try:
+            conversation = await database_sync_to_async(selectors.console_conversation)(
+                self.conversation_id
+            )
+        except Conversation.DoesNotExist:
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
+        self.group = realtime.staff_conversation_group(conversation.uuid.hex)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if self.group is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def chat_event(self, message: dict) -> None:
+        event = message["event"]
+        frame = rendering.stream_frame(event)
+        frames = [frame] if frame is not None else await self._rendered(event)
+        for each in frames:
+            await self.send(text_data=json.dumps(each, ensure_ascii=False))
+
+    async def _rendered(self, event: dict) -> list[rendering.WatchFrame]:
+        try:
+            return await database_sync_to_async(rendering.watch_frames)(
+                event, conversation_id=self.conversation_id, user=self.user
+            )
+        except Exception:
+            # A message deleted meanwhile, say: the page resyncs on its next reconnect.
+            logger.exception("console frame failed for conversation %s", self.conversation_id)
+            return []

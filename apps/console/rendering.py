@@ -1,0 +1,120 @@
+"""Console fragments, rendered once for a page, an htmx response or a websocket push.
+
+Every fragment goes through Django templates with autoescaping on, so customer and model
+text stays inert wherever it lands.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypedDict
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.template.loader import render_to_string
+
+from apps.console import selectors
+from apps.conversations.models import Conversation, Message
+
+# System events that change who holds the conversation, so the action panel must follow.
+STATE_EVENTS = {Message.Event.TAKEOVER, Message.Event.HAND_BACK, Message.Event.CLOSED}
+
+
+def queue_list_html(*, oob: bool = False) -> str:
+    return render_to_string(
+        "console/_queue_list.html", {"rows": selectors.queue_rows(), "oob": oob}
+    )
+
+
+def actions_context(
+    conversation: Conversation, user: AbstractBaseUser | AnonymousUser, *, error: str = ""
+) -> dict[str, Any]:
+    mine = (
+        conversation.status == Conversation.Status.HUMAN
+        and conversation.assigned_agent_id == user.pk
+    )
+    return {"conversation": conversation, "mine": mine, "error": error}
+
+
+def conversation_context(
+    conversation: Conversation, user: AbstractBaseUser | AnonymousUser
+) -> dict[str, Any]:
+    transcript = selectors.console_transcript(conversation)
+    return {
+        **actions_context(conversation, user),
+        "transcript": transcript,
+        "handoff": selectors.handoff_context(conversation, transcript),
+    }
+
+
+class RowFrame(TypedDict):
+    type: Literal["row"]
+    message_id: int
+    html: str
+
+
+class DeltaFrame(TypedDict):
+    type: Literal["delta"]
+    message_id: int
+    seq: int
+    delta: str
+
+
+class RestartFrame(TypedDict):
+    type: Literal["restart"]
+    message_id: int
+
+
+class PanelFrame(TypedDict):
+    """Replace the element with this id by ``html``."""
+
+    type: Literal["panel"]
+    id: str
+    html: str
+
+
+WatchFrame = RowFrame | DeltaFrame | RestartFrame | PanelFrame
+
+
+def row_frame(message: Message) -> RowFrame:
+    html = render_to_string("console/_message.html", {"message": message})
+    return {"type": "row", "message_id": message.id, "html": html}
+
+
+def stream_frame(event: dict) -> DeltaFrame | RestartFrame | None:
+    """Frames that need no database read: the hot path of a streaming reply."""
+    if event["type"] == "reply.delta":
+        return {
+            "type": "delta",
+            "message_id": event["message_id"],
+            "seq": event["seq"],
+            "delta": event["delta"],
+        }
+    if event["type"] == "reply.restart":
+        return {"type": "restart", "message_id": event["message_id"]}
+    return None
+
+
+def watch_frames(
+    event: dict, *, conversation_id: int, user: AbstractBaseUser | AnonymousUser
+) -> list[WatchFrame]:
+    """What a staff page watching one conversation needs after ``event``."""
+    message_id = event.get("message_id")
+    if event["type"] not in {"reply.start", "reply.end", "agent.message", "staff.message"}:
+        return []
+    message = selectors.console_message(message_id)
+    frames: list[WatchFrame] = [row_frame(message)]
+    if message.event in STATE_EVENTS:
+        frames.extend(panel_frames(conversation_id, user))
+    return frames
+
+
+def panel_frames(conversation_id: int, user: AbstractBaseUser | AnonymousUser) -> list[PanelFrame]:
+    conversation = selectors.console_conversation(conversation_id)
+    context = conversation_context(conversation, user)
+    return [
+        {"type": "panel", "id": "conv-actions", "html": _render("_actions", context)},
+        {"type": "panel", "id": "handoff-context", "html": _render("_context", context)},
+    ]
+
+
+def _render(name: str, context: dict[str, Any]) -> str:
+    return render_to_string(f"console/{name}.html", context)
