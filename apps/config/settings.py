@@ -173,22 +173,6 @@ CHAT_MAX_MESSAGE_CHARS = _positive("CHAT_MAX_MESSAGE_CHARS", 2000)
 CHAT_RATE_LIMIT_PER_MINUTE = _positive("CHAT_RATE_LIMIT_PER_MINUTE", 30)
 REPLY_FLUSH_MS = _positive("REPLY_FLUSH_MS", 25)
 
-# Escalation to a human (sentiment-driven or asked for) and the staff's business hours.
-ESCALATION_NEGATIVE_STREAK = _positive("ESCALATION_NEGATIVE_STREAK", 2)
-ESCALATION_STRONG_NEGATIVE_SCORE = _read("ESCALATION_STRONG_NEGATIVE_SCORE", float, -0.75)
-if not -1.0 <= ESCALATION_STRONG_NEGATIVE_SCORE < 0.0:
-    raise ImproperlyConfigured("ESCALATION_STRONG_NEGATIVE_SCORE must be in [-1, 0)")
-AI_HELPS_WHILE_WAITING = _flag("AI_HELPS_WHILE_WAITING", True)
-try:
-    from apps.sentiment.escalation import BusinessHours
-
-    _open, _close = _read("BUSINESS_HOURS", str, "09:00-21:00").split("-")
-    BUSINESS_HOURS = BusinessHours(
-        tz=_read("BUSINESS_HOURS_TZ", str, "Asia/Shanghai"), open=_open, close=_close
-    )
-except ValueError as exc:
-    raise ImproperlyConfigured(f"BUSINESS_HOURS / BUSINESS_HOURS_TZ are invalid: {exc}") from exc
-
 # Local engine (mlx-lm).
 LOCAL_MODEL = _read("LOCAL_MODEL", str, str(DEMO_MODEL_DIR))
 LOCAL_MAX_TOKENS = _positive("LOCAL_MAX_TOKENS", 160)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from apps.conversations import realtime
 from apps.conversations.models import Conversation, Message
+from apps.ops.flags import current_flags
 from apps.sentiment.escalation import (
     BusinessHours,
     EscalationPolicy,
@@ -27,13 +27,15 @@ class EscalationConfig:
 
 
 def escalation_config() -> EscalationConfig:
+    """The live escalation rule and business hours, as ops set them."""
+    flags = current_flags()
     return EscalationConfig(
         policy=EscalationPolicy(
-            negative_streak=settings.ESCALATION_NEGATIVE_STREAK,
-            strong_negative_score=settings.ESCALATION_STRONG_NEGATIVE_SCORE,
+            negative_streak=flags.escalation_negative_streak,
+            strong_negative_score=flags.escalation_strong_negative,
         ),
-        hours=settings.BUSINESS_HOURS,
-        ai_helps_while_waiting=settings.AI_HELPS_WHILE_WAITING,
+        hours=flags.business_hours,
+        ai_helps_while_waiting=flags.ai_helps_while_waiting,
     )
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import redis
 from django.conf import settings
 from django.db import DatabaseError
+
+from apps.sentiment.escalation import BusinessHours
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +38,10 @@ class Flags:
     max_tokens: int = 160
     ttft_deadline_ms: int = 3000
     total_deadline_ms: int = 20000
+    escalation_negative_streak: int = 2
+    escalation_strong_negative: float = -0.75
+    ai_helps_while_waiting: bool = True
+    business_hours: BusinessHours = field(default_factory=BusinessHours)
 
 
 @dataclass
@@ -112,6 +118,10 @@ def _load_flags() -> Flags:
         max_tokens=row.max_tokens,
         ttft_deadline_ms=row.ttft_deadline_ms,
         total_deadline_ms=row.total_deadline_ms,
+        escalation_negative_streak=row.escalation_negative_streak,
+        escalation_strong_negative=row.escalation_strong_negative,
+        ai_helps_while_waiting=row.ai_helps_while_waiting,
+        business_hours=row.business_hours(),
     )
 
 

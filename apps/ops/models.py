@@ -7,6 +7,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from apps.sentiment.escalation import BusinessHours
+
 MAX_KEYWORDS = 50
 MAX_KEYWORD_CHARS = 40
 
@@ -83,6 +85,22 @@ class RoutingFlags(models.Model):
     total_deadline_ms = models.PositiveIntegerField(
         "total deadline (ms)", default=20000, validators=_range(100, 300000)
     )
+    escalation_negative_streak = models.PositiveIntegerField(
+        default=2, validators=_range(1, 20),
+        help_text="Negative customer messages in a row that hand the conversation to a person.",
+    )  # fmt: skip
+    escalation_strong_negative = models.FloatField(
+        default=-0.75, validators=[MinValueValidator(-1.0), MaxValueValidator(-0.05)],
+        help_text="One message scoring at or below this (-1 … 0) hands it over at once.",
+    )  # fmt: skip
+    ai_helps_while_waiting = models.BooleanField(
+        default=True, help_text="Keep answering with the AI while a conversation waits for staff."
+    )
+    business_tz = models.CharField("business time zone", max_length=64, default="Asia/Shanghai")
+    business_open = models.CharField("staff online from", max_length=5, default="09:00")
+    business_close = models.CharField(
+        "staff online until", max_length=5, default="21:00", help_text='HH:MM; "24:00" allowed.'
+    )
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 
@@ -93,7 +111,16 @@ class RoutingFlags(models.Model):
     def __str__(self) -> str:
         return f"Routing flags ({self.mode})"
 
+    def business_hours(self) -> BusinessHours:
+        return BusinessHours(
+            tz=self.business_tz, open=self.business_open, close=self.business_close
+        )
+
     def clean(self) -> None:
+        try:
+            self.business_hours()
+        except ValueError as exc:
+            raise ValidationError({"business_close": f"Business hours are invalid: {exc}"}) from exc
         if (
             self.ttft_deadline_ms is not None
             and self.total_deadline_ms is not None

@@ -24,6 +24,12 @@ EDITABLE_FIELDS = (
     "max_tokens",
     "ttft_deadline_ms",
     "total_deadline_ms",
+    "escalation_negative_streak",
+    "escalation_strong_negative",
+    "ai_helps_while_waiting",
+    "business_tz",
+    "business_open",
+    "business_close",
 )
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.core.exceptions import ValidationError
 
-from apps.ops.flags import current_flags
+from apps.conversations import services
+from apps.conversations.models import Conversation
+from apps.ops.flags import current_flags, forget_cached_flags
 from apps.ops.models import RoutingFlags
 from apps.ops.selectors import flag_changes
 from apps.ops.services import EDITABLE_FIELDS, flags_update
@@ -88,3 +92,25 @@ def test_an_admin_edit_goes_through_the_same_service(admin_client):
     record = RoutingFlags.history.latest("history_id")
     assert record.history_user.username == "admin"
     assert admin_client.get("/admin/ops/routingflags/1/history/").status_code == 200
+
+
+def test_it_rejects_invalid_business_hours():
+    with pytest.raises(ValidationError) as info:
+        flags_update(user=None, changes={"business_open": "25:00"})
+    assert "business_close" in info.value.message_dict
+
+
+def test_escalation_follows_the_ops_flags(monkeypatch):
+    monkeypatch.setattr(services, "_enqueue_reply", lambda message_id: None)
+    flags_update(user=None, changes={"escalation_negative_streak": 3})
+    forget_cached_flags()
+    conversation = services.conversation_for_session(session_key=uuid.uuid4().hex)
+    for text in ("My parcel still hasn't shipped.", "Nobody answers my emails, ridiculous."):
+        services.message_post(conversation=conversation, client_msg_id=uuid.uuid4(), text=text)
+    conversation.refresh_from_db()
+    assert conversation.status == Conversation.Status.AI  # two in a row is not enough now
+    services.message_post(
+        conversation=conversation, client_msg_id=uuid.uuid4(), text="Still broken. Useless."
+    )
+    conversation.refresh_from_db()
+    assert conversation.escalation_reason == "negative_streak"
