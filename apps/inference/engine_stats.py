@@ -21,8 +21,12 @@ def _redis() -> redis.Redis:
     return _client
 
 
+def this_process_key() -> str:
+    return f"{KEY_PREFIX}{socket.gethostname()}:{os.getpid()}"
+
+
 def publish(snapshot: dict[str, int]) -> None:
-    key = f"{KEY_PREFIX}{socket.gethostname()}:{os.getpid()}"
+    key = this_process_key()
     pipe = _redis().pipeline()
     pipe.hset(key, mapping=snapshot)
     pipe.expire(key, TTL_S)

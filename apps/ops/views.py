@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.inference.breakers import breaker_snapshot
 from apps.ops.forms import RoutingFlagsForm
+from apps.ops.health import health_report
 from apps.ops.permissions import ops_required
 from apps.ops.selectors import flag_changes, flags_row
 from apps.ops.services import flags_update
@@ -43,3 +44,10 @@ def ops_status(request: HttpRequest) -> HttpResponse:
 
 def _status_context() -> dict:
     return {"breakers": breaker_snapshot(), "changes": flag_changes()}
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For load balancers and monitors: 200 when every dependency answers, else 503."""
+    report = health_report()
+    return JsonResponse(report, status=200 if report["ok"] else 503)

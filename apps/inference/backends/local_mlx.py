@@ -135,6 +135,7 @@ class LocalEngine:
     def snapshot(self) -> dict[str, int]:
         counters = self.cache_store.counters
         return {
+            "healthy": int(self.healthy),
             "submitted": self.stats.submitted,
             "finished": self.stats.finished,
             "cancelled": self.stats.cancelled,
@@ -181,6 +182,7 @@ class LocalEngine:
             logger.exception("local model failed to load from %s", self.config.model)
             self.fatal = exc
             self._ready.set()
+            self.report()
             return
         self._ready.set()
         try:
@@ -192,6 +194,7 @@ class LocalEngine:
             logger.exception("local engine thread died")
             self.fatal = exc
             self._fail_all(BackendError(f"local engine died: {exc}", retryable=False))
+            self.report()
             raise
 
     def _load(self) -> None:
