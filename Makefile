@@ -18,11 +18,11 @@ export OPENBLAS_NUM_THREADS := 1
 endif
 endif
 
-.PHONY: run setup venv system-deps services db test lint format bench bench-engine bench-faq bench-sentiment demo-model clean
+.PHONY: run setup venv system-deps services db test lint format bench bench-engine bench-fallback bench-faq bench-sentiment demo-model clean
 
 run: setup ## Set up everything and serve the demo on http://127.0.0.1:$(PORT)/
 	@echo "SurgeDesk: open http://127.0.0.1:$(PORT)/  (staff: http://127.0.0.1:$(PORT)/admin/)"
-	PORT=$(PORT) $(BIN)/honcho -d . -f docker/Procfile start
+	PATH="$(abspath $(BIN)):$$PATH" PORT=$(PORT) $(BIN)/honcho -d . -f docker/Procfile start
 
 setup: system-deps venv services db
 
@@ -70,6 +70,9 @@ bench: setup ## End-to-end TTFT over real websockets vs the raw engine, one JSON
 
 bench-engine: system-deps venv services ## Local engine: batching, KV reuse, stalls, RSS vs mlx_lm.server
 	$(PY) -m tests.bench.engine
+
+bench-fallback: system-deps venv services ## Time from a cloud failure to the fallback answer
+	$(PY) -m tests.bench.fallback
 
 bench-faq: venv services ## FAQ retrieval accuracy, abstention and latency
 	$(PY) manage.py faq_bench
