@@ -10,34 +10,26 @@ import threading
 from collections.abc import Callable
 
 import redis
-from django.conf import settings
+
+from apps.config.redis_client import shared_redis
 
 # Keyed by conversation too: message ids alone repeat when a database is recreated (tests).
 KEY = "surgedesk:cancel:{}:{}"
 TTL_S = 3600
 POLL_S = 0.1
 
-_client: redis.Redis | None = None
-
-
-def _redis() -> redis.Redis:
-    global _client
-    if _client is None:
-        _client = redis.Redis.from_url(settings.REDIS_URL)
-    return _client
-
 
 def request_cancel(conversation_key: str, message_ids: list[int]) -> None:
     if not message_ids:
         return
-    pipe = _redis().pipeline()
+    pipe = shared_redis().pipeline()
     for message_id in message_ids:
         pipe.set(KEY.format(conversation_key, message_id), 1, ex=TTL_S)
     pipe.execute()
 
 
 def is_cancel_requested(conversation_key: str, message_id: int) -> bool:
-    return bool(_redis().exists(KEY.format(conversation_key, message_id)))
+    return bool(shared_redis().exists(KEY.format(conversation_key, message_id)))
 
 
 class CancelWatcher:

@@ -11,8 +11,9 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pybreaker
-import redis
 from django.conf import settings
+
+from apps.config.redis_client import shared_redis
 
 BACKENDS = ("local", "cloud")
 CLOSED, OPEN, HALF_OPEN = pybreaker.STATE_CLOSED, pybreaker.STATE_OPEN, pybreaker.STATE_HALF_OPEN
@@ -24,7 +25,6 @@ class AttemptCancelled(Exception):
 
 _lock = threading.Lock()
 _breakers: dict[tuple, pybreaker.CircuitBreaker] = {}
-_clients: dict[str, redis.Redis] = {}
 
 
 def get_breaker(backend: str) -> pybreaker.CircuitBreaker:
@@ -88,7 +88,7 @@ def _reset_elapsed(breaker: pybreaker.CircuitBreaker) -> bool:
 def _make_breaker(backend: str) -> pybreaker.CircuitBreaker:
     storage = pybreaker.CircuitRedisStorage(
         pybreaker.STATE_CLOSED,
-        _redis(),
+        shared_redis(),
         namespace=f"{settings.BREAKER_NAMESPACE}:{backend}",
     )
     return pybreaker.CircuitBreaker(
@@ -102,11 +102,3 @@ def _make_breaker(backend: str) -> pybreaker.CircuitBreaker:
         # Re-raise the attempt's own error on trip, so the caller sees why it failed.
         throw_new_error_on_trip=False,
     )
-
-
-def _redis() -> redis.Redis:
-    # pybreaker's storage decodes bytes itself: this client must not use decode_responses.
-    url = settings.REDIS_URL
-    if url not in _clients:
-        _clients[url] = redis.Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
-    return _clients[url]

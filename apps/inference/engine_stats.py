@@ -5,20 +5,10 @@ from __future__ import annotations
 import os
 import socket
 
-import redis
-from django.conf import settings
+from apps.config.redis_client import shared_redis
 
 KEY_PREFIX = "surgedesk:engine:"
 TTL_S = 600
-
-_client: redis.Redis | None = None
-
-
-def _redis() -> redis.Redis:
-    global _client
-    if _client is None:
-        _client = redis.Redis.from_url(settings.REDIS_URL)
-    return _client
 
 
 def this_process_key() -> str:
@@ -27,7 +17,7 @@ def this_process_key() -> str:
 
 def publish(snapshot: dict[str, int]) -> None:
     key = this_process_key()
-    pipe = _redis().pipeline()
+    pipe = shared_redis().pipeline()
     pipe.hset(key, mapping=snapshot)
     pipe.expire(key, TTL_S)
     pipe.execute()
@@ -35,7 +25,7 @@ def publish(snapshot: dict[str, int]) -> None:
 
 def all_engines() -> dict[str, dict[str, int]]:
     """Every live engine's last published figures, by ``host:pid``."""
-    client = _redis()
+    client = shared_redis()
     engines = {}
     for key in client.scan_iter(f"{KEY_PREFIX}*"):
         figures = client.hgetall(key)

@@ -17,6 +17,7 @@ import redis
 from django.conf import settings
 from django.db import DatabaseError
 
+from apps.config.redis_client import shared_redis
 from apps.sentiment.escalation import BusinessHours
 
 logger = logging.getLogger(__name__)
@@ -53,7 +54,6 @@ class _Cached:
 
 _lock = threading.Lock()
 _cached: _Cached | None = None
-_client: redis.Redis | None = None
 
 
 def current_flags() -> Flags:
@@ -76,7 +76,7 @@ def current_flags() -> Flags:
 def flags_bump_version() -> None:
     """Tell every process its copy is stale. Call after the write commits."""
     try:
-        _redis().incr(VERSION_KEY)
+        shared_redis(timeout_s=0.5).incr(VERSION_KEY)
     except redis.RedisError:
         logger.warning("could not bump the flags version; workers see it within the TTL")
     forget_cached_flags()
@@ -97,7 +97,7 @@ def _still_fresh(cached: _Cached, version: bytes | None) -> bool:
 def _read_version() -> bytes | None:
     """The version key, or None when Redis is unreachable. A missing key reads as b"0"."""
     try:
-        return _redis().get(VERSION_KEY) or b"0"
+        return shared_redis(timeout_s=0.5).get(VERSION_KEY) or b"0"
     except redis.RedisError:
         return None
 
@@ -123,12 +123,3 @@ def _load_flags() -> Flags:
         ai_helps_while_waiting=row.ai_helps_while_waiting,
         business_hours=row.business_hours(),
     )
-
-
-def _redis() -> redis.Redis:
-    global _client
-    if _client is None:
-        _client = redis.Redis.from_url(
-            settings.REDIS_URL, socket_timeout=0.5, socket_connect_timeout=0.5
-        )
-    return _client

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import redis
-from django.conf import settings
 from django.db import connection
 
+from apps.config.redis_client import shared_redis
 from apps.inference import engine_stats
 
 
@@ -20,7 +20,7 @@ def _database() -> str | None:
 
 def _redis() -> str | None:
     try:
-        redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1).ping()
+        shared_redis().ping()
     except redis.RedisError as exc:
         return f"redis: {exc.__class__.__name__}"
     return None

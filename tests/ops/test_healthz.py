@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from apps.config.redis_client import shared_redis
 from apps.inference import engine_stats
 from apps.inference.backends.local_mlx import EngineConfig, LocalEngine
 from apps.inference.base import BackendError
@@ -13,9 +14,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def no_engine_reports():
-    engine_stats._redis().delete(engine_stats.this_process_key())
+    shared_redis().delete(engine_stats.this_process_key())
     yield
-    engine_stats._redis().delete(engine_stats.this_process_key())
+    shared_redis().delete(engine_stats.this_process_key())
 
 
 def test_it_is_healthy_when_everything_answers(client, no_engine_reports):
