@@ -94,3 +94,12 @@ def session_breaker_namespace():
     os.environ["BREAKER_NAMESPACE"] = namespace
     with override_settings(BREAKER_NAMESPACE=namespace):
         yield namespace
+
+
+@pytest.fixture(autouse=True)
+def empty_answer_cache():
+    """Cached answers outlive a test (and a run) in Redis, and the live stack shares them:
+    each test starts with none, so a repeated question reaches the route it tests."""
+    from apps.faq.answer_cache import invalidate_all
+
+    invalidate_all()

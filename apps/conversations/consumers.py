@@ -41,6 +41,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
         except protocol.ProtocolError as exc:
             await self._send_event(realtime.error(exc.code, exc.detail))
             return
+        try:
+            await self._handle(event)
+        except Exception:
+            # The socket outlives any one failure; the client may resend (it is idempotent).
+            logger.exception("chat frame failed for conversation %s", self.conversation.uuid)
+            await self._send_event(
+                realtime.error("server_error", "something went wrong on our side; please resend")
+            )
+
+    async def _handle(self, event: protocol.ClientEvent) -> None:
         if isinstance(event, protocol.PostMessage):
             await self._post_message(event)
         elif isinstance(event, protocol.Resume):

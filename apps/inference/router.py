@@ -4,6 +4,24 @@ The plan lists every candidate in preference order. A candidate the flags or a b
 rule out stays in the plan with the reason it was skipped, so the service can record
 why the reply did not come from the preferred route. The plan always ends with the
 canned apology, which cannot fail.
+
+**Answer cache.** A context-free question leads the plan with the ``cache`` route; a miss
+falls through to the plan as if the cache were not there. Context-free means all of:
+
+- the conversation's first customer turn (a later turn's answer depends on the earlier ones);
+- ``apps.faq.answer_cache.is_cacheable`` (nothing about the customer's own order or contact);
+- conversation status ``ai``: never ``waiting_human`` (the customer asked for a person, so a
+  canned-from-cache answer is the wrong tone and must not be learnt either) nor ``human``.
+
+The same rule decides whether the reply is remembered afterwards (``RoutePlan.cacheable``).
+
+The cache is used in every mode, ``faq_only`` and the single-model modes included, and
+whatever is killed. That is safe because every routing-flag change empties the cache
+(``apps.ops.services.flags_update`` calls ``invalidate_all``) and a reply is only remembered
+when the flags did not change while it was written, so the cache only ever holds answers that
+the current flags would produce: after a switch to ``faq_only`` it refills with FAQ answers
+only, and a killed model's old answers are gone with the kill. An open breaker, by contrast,
+keeps the cache: those answers were good, and the cache is what carries a surge.
 """
 
 from __future__ import annotations
@@ -11,10 +29,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from apps.faq.answer_cache import is_cacheable
 from apps.ops.flags import Flags
 
-LOCAL, CLOUD, FAQ, CANNED = "local", "cloud", "faq", "canned"
+LOCAL, CLOUD, FAQ, CANNED, CACHE = "local", "cloud", "faq", "canned", "cache"
 MODEL_ROUTES = (LOCAL, CLOUD)
+# Routes whose finished reply may be remembered; never the apology or the cache itself.
+REMEMBERED_ROUTES = frozenset({LOCAL, CLOUD, FAQ})
+CACHE_STATUSES = {"ai"}
 
 ALLOWED_BY_MODE = {
     "auto": {LOCAL, CLOUD, FAQ},
@@ -42,6 +64,7 @@ class Step:
 @dataclass(frozen=True)
 class RoutePlan:
     steps: tuple[Step, ...]
+    cacheable: bool = False  # the question may be answered from, and saved to, the cache
 
     @property
     def routes(self) -> tuple[str, ...]:
@@ -55,7 +78,18 @@ def plan_routes(flags: Flags, breakers: Mapping[str, str], request: RouteRequest
     steps = [
         Step(route, _skip_reason(route, flags, breakers)) for route in _preferred(flags, request)
     ]
+    if cache_eligible(request):
+        return RoutePlan(steps=(Step(CACHE), *steps, Step(CANNED)), cacheable=True)
     return RoutePlan(steps=(*steps, Step(CANNED)))
+
+
+def cache_eligible(request: RouteRequest) -> bool:
+    """A first customer turn, about nothing personal, in a conversation the AI handles."""
+    return (
+        request.user_turns == 1
+        and request.conversation_status in CACHE_STATUSES
+        and is_cacheable(request.text)
+    )
 
 
 def preferred_model(flags: Flags, request: RouteRequest) -> str:

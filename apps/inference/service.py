@@ -9,6 +9,13 @@ and two deadlines (first token, whole reply); on a failure the next route is tri
 ending with an FAQ match and then an honest apology, so the customer always gets an
 answer.
 
+A context-free question (see ``router`` for the rule and for why the cache is used in every
+mode) first tries the answer cache: a hit is the whole reply, with route ``cache`` and no
+``fallback_reason`` (the cache is a choice, not a failure); a miss is silent and the plan goes
+on. A reply to such a question is remembered for the next customer only when it is whole and
+good: it came from ``local``, ``cloud`` or ``faq`` (never the apology), with no restart, no
+cancellation, no truncation at ``max_tokens``, and under the same flags it started with.
+
 The stream yields ``str`` deltas and, rarely, a ``Restart`` marker: a route failed
 after some of its text had been yielded, and the text of the next route replaces
 all the text yielded before the marker. See ``apps/conversations/PROTOCOL.md``
@@ -26,12 +33,23 @@ from dataclasses import dataclass, field
 
 import pybreaker
 
+from apps.inference.backends.answer_cache import cached_reply, remember_reply
 from apps.inference.base import BackendError, BackendStream, GenerationParams, Usage
 from apps.inference.breakers import AttemptCancelled, breaker_states, get_breaker
 from apps.inference.canned import apology
 from apps.inference.language import detect_language
 from apps.inference.prompts import Turn, build_messages
-from apps.inference.router import CANNED, CLOUD, FAQ, LOCAL, RoutePlan, RouteRequest, plan_routes
+from apps.inference.router import (
+    CACHE,
+    CANNED,
+    CLOUD,
+    FAQ,
+    LOCAL,
+    REMEMBERED_ROUTES,
+    RoutePlan,
+    RouteRequest,
+    plan_routes,
+)
 from apps.ops.flags import Flags, current_flags
 
 logger = logging.getLogger(__name__)
@@ -52,6 +70,8 @@ class ReplyOutcome:
     fallback_reason: str = ""
     attempts: list[tuple[str, str]] = field(default_factory=list)  # (route, why it failed)
     restarts: int = 0
+    finish_reason: str = ""  # "length": the reply was cut at max_tokens
+    remembered: bool = False  # saved to the answer cache for the next customer
 
 
 @dataclass(frozen=True)
@@ -95,14 +115,17 @@ class ReplyStream:
     def __iter__(self) -> Iterator[str | Restart]:
         started = time.monotonic()
         flags = self.flags or current_flags()
+        plan = self.plan(flags)
         yielded_text = False
-        for step in self.plan(flags).steps:
+        text = ""  # the current route's text: the whole reply once a route succeeds
+        for step in plan.steps:
             if self._cancelled:
                 break
             if step.skip_reason:
                 self._note_failure(step.route, step.skip_reason)
                 continue
             restart_due = yielded_text
+            text = ""
             try:
                 for delta in self._attempt(step.route, flags):
                     if restart_due:
@@ -111,13 +134,17 @@ class ReplyStream:
                     if self.outcome.ttft_ms is None:
                         self.outcome.ttft_ms = _elapsed_ms(started)
                     yielded_text = True
+                    text += delta
                     yield delta
             except RouteFailed as exc:
-                self._note_failure(step.route, exc.reason)
+                if step.route != CACHE:  # a miss is the cache's normal case, not a fallback
+                    self._note_failure(step.route, exc.reason)
                 continue
             self.outcome.route = step.route
             break
         self.outcome.total_ms = _elapsed_ms(started)
+        if plan.cacheable and self._worth_remembering(flags):
+            self.outcome.remembered = remember_reply(self._last_user_text(), text)
 
     def plan(self, flags: Flags) -> RoutePlan:
         user_turns = [t for t in self.history if t.role == "user"]
@@ -134,13 +161,24 @@ class ReplyStream:
         if route == CANNED:
             self.outcome.model_name = ""
             yield apology(self._language())
+        elif route == CACHE:
+            yield from self._cache()
         elif route == FAQ:
             yield from self._faq()
         else:
             yield from self._model(route, flags)
 
+    def _cache(self) -> Iterator[str]:
+        try:
+            stream = cached_reply(self._last_user_text())
+        except BackendError as exc:
+            raise RouteFailed("miss") from exc
+        self.outcome.model_name = stream.usage.model_name
+        self.outcome.finish_reason = stream.usage.finish_reason
+        yield from stream
+
     def _faq(self) -> Iterator[str]:
-        from apps.inference.backends.faq import faq_answer
+        from apps.inference.backends.faq import faq_answer, record_hit
 
         try:
             stream = faq_answer(self._last_user_text(), language=self._language())
@@ -149,7 +187,9 @@ class ReplyStream:
                 logger.exception("FAQ matcher failed")
             raise RouteFailed("error") from exc
         self.outcome.model_name = stream.usage.model_name
+        self.outcome.finish_reason = stream.usage.finish_reason
         yield from stream
+        record_hit(stream.faq_id)  # only once the answer has been handed over
 
     def _model(self, route: str, flags: Flags) -> Iterator[str]:
         try:
@@ -189,6 +229,18 @@ class ReplyStream:
         if not self.outcome.fallback_reason:
             self.outcome.fallback_reason = reason
 
+    def _worth_remembering(self, flags: Flags) -> bool:
+        """A whole, good reply, written under flags that still hold (a change mid-reply
+        emptied the cache; an answer from the old routing must not refill it)."""
+        outcome = self.outcome
+        return (
+            outcome.route in REMEMBERED_ROUTES
+            and not self._cancelled
+            and outcome.restarts == 0
+            and outcome.finish_reason != "length"
+            and (self.flags is not None or current_flags() == flags)
+        )
+
     def _restart(self) -> Restart:
         failed_route, reason = self.outcome.attempts[-1]
         self.outcome.restarts += 1
@@ -199,6 +251,7 @@ class ReplyStream:
         if usage is None:
             return
         self.outcome.model_name = usage.model_name
+        self.outcome.finish_reason = usage.finish_reason
         self.outcome.tokens_in = usage.tokens_in
         self.outcome.tokens_out = usage.tokens_out
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 
+from apps.faq.answer_cache import invalidate_all
 from apps.ops.flags import flags_bump_version
 from apps.ops.models import RoutingFlags
 
@@ -52,4 +53,8 @@ def flags_update(
     flags._history_user = user if user is not None and user.is_authenticated else None
     flags.save()
     transaction.on_commit(flags_bump_version)
+    # A cached answer was produced under the old routing; a mode or a kill switch must not
+    # be undone by it. After the bump, so a reply started under the old flags sees they
+    # changed and does not refill the cache.
+    transaction.on_commit(invalidate_all)
     return flags

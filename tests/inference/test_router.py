@@ -16,7 +16,8 @@ FLAGS = Flags(
 CLOSED = {"local": "closed", "cloud": "closed"}
 
 
-def plan(flags=FLAGS, breakers=CLOSED, text="hello", turns=1, status="ai"):
+# A follow-up turn by default: the answer cache (first turns only) stays out of these plans.
+def plan(flags=FLAGS, breakers=CLOSED, text="hello", turns=2, status="ai"):
     return plan_routes(flags, breakers, RouteRequest(text, turns, status))
 
 
@@ -41,7 +42,8 @@ def test_it_sends_a_multi_turn_complaint_to_cloud_first():
 
 
 def test_a_first_message_complaint_stays_on_the_default():
-    assert plan(text="I want a refund", turns=1).routes[0] == "local"
+    routes = plan(text="I want a refund", turns=1).routes
+    assert routes[:2] == ("cache", "local")  # a generic first message; the cache comes first
 
 
 def test_a_complaint_beats_a_local_topic():
@@ -118,3 +120,46 @@ def test_a_conversation_a_person_handles_gets_no_machine_reply():
 def test_the_plan_always_ends_with_the_apology():
     worst = with_(mode="cloud_only", killed=frozenset({"cloud", "faq", "local"}))
     assert plan(worst, breakers={"local": "open", "cloud": "open"}).routes == ("canned",)
+
+
+# -- the answer cache ------------------------------------------------------------------------
+
+
+def test_a_first_generic_question_tries_the_cache_before_the_plan():
+    result = plan(text="How long does delivery take?", turns=1)
+    assert result.steps[0] == Step("cache")
+    assert result.routes == ("cache", "local", "cloud", "faq", "canned")
+    assert result.cacheable
+
+
+def test_a_follow_up_turn_never_uses_the_cache():
+    result = plan(text="How long does delivery take?", turns=2)
+    assert "cache" not in result.routes
+    assert not result.cacheable
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Where is my order?", "Has order 20240611001 shipped?", "我的快递到哪了", "x" * 301, "?!"],
+)
+def test_a_question_about_the_customers_own_order_never_uses_the_cache(text):
+    result = plan(text=text, turns=1)
+    assert "cache" not in result.routes
+    assert not result.cacheable
+
+
+@pytest.mark.parametrize("status", ["waiting_human", "human", "closed"])
+def test_a_conversation_handed_to_a_person_never_uses_the_cache(status):
+    assert not plan(text="How long does delivery take?", turns=1, status=status).cacheable
+
+
+@pytest.mark.parametrize("mode", ["auto", "local_only", "cloud_only", "faq_only"])
+def test_every_mode_may_answer_from_the_cache(mode):
+    # Safe because a flag change empties the cache (see the router's docstring).
+    result = plan(with_(mode=mode), text="Is shipping free?", turns=1)
+    assert result.routes[0] == "cache"
+
+
+def test_a_cache_miss_still_ends_with_the_apology_when_everything_is_off():
+    worst = with_(mode="faq_only", killed=frozenset({"local", "cloud", "faq"}))
+    assert plan(worst, text="Is shipping free?", turns=1).routes == ("cache", "canned")

@@ -8,7 +8,8 @@ matcher means "no match", and the chain moves on. Expected matcher contract::
 
 where the result has ``.answer`` (str) and ``.score`` (float), or is an
 ``(entry, score)`` pair whose entry has ``.answer``. The matcher owns its abstain
-threshold: it returns None for weak matches.
+threshold: it returns None for weak matches. A ``.faq_id`` (or the entry's
+``.external_id``), when present, lets ``record_hit`` count the answer against its entry.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ logger = logging.getLogger(__name__)
 
 
 class FaqStream:
-    def __init__(self, answer: str, score: float) -> None:
+    def __init__(self, answer: str, score: float, faq_id: str | None = None) -> None:
         self._answer = answer
+        self.faq_id = faq_id
         self.usage = Usage(
             model_name="faq", finish_reason="stop", extra={"score_milli": int(score * 1000)}
         )
@@ -43,10 +45,22 @@ def faq_answer(text: str, *, language: str) -> FaqStream:
     """A stream with the matched answer; BackendError when nothing matches."""
     matcher = _matcher()
     result = matcher(text, language=language) if matcher is not None else None
-    answer, score = _unpack(result)
+    answer, score, faq_id = _unpack(result)
     if not answer:
         raise BackendError("no FAQ match", retryable=False)
-    return FaqStream(answer, score)
+    return FaqStream(answer, score, faq_id)
+
+
+def record_hit(faq_id: str | None) -> None:
+    """Count one served answer against its entry. Best effort: a reply never fails on it."""
+    if not faq_id:
+        return
+    try:
+        from apps.faq.services import faq_record_hit
+
+        faq_record_hit(faq_id=faq_id)
+    except Exception:
+        logger.warning("could not count a hit for FAQ entry %s", faq_id, exc_info=True)
 
 
 def _matcher() -> Callable[..., Any] | None:
@@ -57,10 +71,12 @@ def _matcher() -> Callable[..., Any] | None:
         return None
 
 
-def _unpack(result: Any) -> tuple[str, float]:
+def _unpack(result: Any) -> tuple[str, float, str | None]:
     if result is None:
-        return "", 0.0
+        return "", 0.0, None
     if isinstance(result, tuple):
         entry, score = result
-        return str(getattr(entry, "answer", "") or ""), float(score)
-    return str(getattr(result, "answer", "") or ""), float(getattr(result, "score", 1.0))
+        faq_id = getattr(entry, "external_id", None)
+        return str(getattr(entry, "answer", "") or ""), float(score), faq_id
+    answer = str(getattr(result, "answer", "") or "")
+    return answer, float(getattr(result, "score", 1.0)), getattr(result, "faq_id", None)
