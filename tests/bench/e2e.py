@@ -13,6 +13,7 @@ import json
 import tempfile
 import time
 import uuid
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -31,7 +32,14 @@ QUESTIONS = [
 ROUNDS = 3
 
 
-async def _one_conversation(stack, question: str) -> float:
+def _variants(concurrency: int) -> list[list[str]]:
+    """Batches of questions, each asked once: a repeated first question would be answered
+    from the answer cache, and this bench measures the model path."""
+    asked = [f"{q} ({concurrency}.{n})" for n in range(ROUNDS) for q in QUESTIONS]
+    return [asked[i : i + concurrency] for i in range(0, len(asked), concurrency)]
+
+
+async def _one_conversation(stack, question: str, routes: Counter | None = None) -> float:
     import websockets
 
     session = await asyncio.to_thread(stack.new_session)
@@ -50,15 +58,15 @@ async def _one_conversation(stack, question: str) -> float:
             if event["type"] == "reply.delta" and ttft is None:
                 ttft = (time.perf_counter() - sent) * 1000
             if event["type"] == "reply.end":
+                if routes is not None:
+                    routes[event["route"]] += 1
                 return ttft if ttft is not None else (time.perf_counter() - sent) * 1000
 
 
-async def _e2e(stack, concurrency: int) -> list[float]:
+async def _e2e(stack, concurrency: int, routes: Counter) -> list[float]:
     samples: list[float] = []
-    for _ in range(ROUNDS):
-        for start in range(0, len(QUESTIONS), concurrency):
-            batch = QUESTIONS[start : start + concurrency]
-            samples += await asyncio.gather(*(_one_conversation(stack, q) for q in batch))
+    for batch in _variants(concurrency):
+        samples += await asyncio.gather(*(_one_conversation(stack, q, routes) for q in batch))
     return samples
 
 
@@ -81,9 +89,8 @@ def _engine(engine, concurrency: int) -> list[float]:
 
     samples: list[float] = []
     with ThreadPoolExecutor(concurrency) as pool:
-        for _ in range(ROUNDS):
-            for start in range(0, len(QUESTIONS), concurrency):
-                samples += list(pool.map(one, QUESTIONS[start : start + concurrency]))
+        for batch in _variants(concurrency):
+            samples += list(pool.map(one, batch))
     return samples
 
 
@@ -102,13 +109,15 @@ def main() -> None:
         asyncio.run(_one_conversation(stack, "hello"))  # loads the worker's model
         for concurrency in (1, 8):
             progress(f"e2e at c={concurrency}...")
-            e2e = asyncio.run(_e2e(stack, concurrency))
+            routes: Counter = Counter()
+            e2e = asyncio.run(_e2e(stack, concurrency, routes))
             progress(f"engine at c={concurrency}...")
             raw = _engine(engine, concurrency)
             row = summary(e2e, "e2e_ttft_ms") | summary(raw, "engine_ttft_ms")
             row["ratio_p50"] = round(row["e2e_ttft_ms_p50"] / row["engine_ttft_ms_p50"], 2)
             row["ratio_p95"] = round(row["e2e_ttft_ms_p95"] / row["engine_ttft_ms_p95"], 2)
             row["n"] = len(e2e)
+            row["routes"] = dict(routes)
             figures[f"c{concurrency}"] = row
     finally:
         stack.stop()

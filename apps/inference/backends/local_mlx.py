@@ -31,7 +31,11 @@ class EngineConfig:
     max_batch: int = 16
     max_prompt_tokens: int = 1536
     kv_cache_bytes: int = 256 * 1024 * 1024
-    prefill_step: int = 128
+    # While a reply streams, prompt processing gets steps of about this long, so no
+    # arrival freezes it; the chunk size follows the measured prefill speed.
+    prefill_stall_ms: int = 250
+    # MLX keeps freed buffers for reuse; past this it returns them, so RSS stays flat.
+    mlx_cache_limit_mb: int = 256
     load_timeout_s: float = 300.0
     stall_timeout_s: float = 60.0
     publish_stats: bool = False
@@ -72,6 +76,8 @@ class LocalStream:
         self.uid: int | None = None
         self.prompt_tokens: list[int] = []
         self.detokenizer: Any = None
+        self.submitted_at = time.perf_counter()
+        self.first_token_at = 0.0
         self.last_token_at = 0.0
 
     def __iter__(self) -> Iterator[str]:
@@ -113,6 +119,7 @@ class LocalEngine:
         self._active: dict[int, LocalStream] = {}
         self._generator: Any = None
         self._tokenizer: Any = None
+        self._prefill_tok_s = 0.0  # measured prompt-processing speed (EMA)
 
     # -- public API, any thread ------------------------------------------------
 
@@ -198,19 +205,19 @@ class LocalEngine:
             raise
 
     def _load(self) -> None:
+        import mlx.core as mx
         from mlx_lm import load
         from mlx_lm.generate import BatchGenerator
 
+        mx.set_cache_limit(self.config.mlx_cache_limit_mb * 2**20)
         model, tokenizer = load(self.config.model)
         self._tokenizer = tokenizer
         self._generator = BatchGenerator(
             model,
             stop_tokens=[[t] for t in tokenizer.eos_token_ids] if self.config.stop_on_eos else None,
             completion_batch_size=self.config.max_batch,
-            # One prompt at a time, in small chunks, so a long arrival never
-            # freezes the streams that are already decoding.
-            prefill_batch_size=1,
-            prefill_step_size=self.config.prefill_step,
+            prefill_batch_size=self.config.max_batch,
+            prefill_step_size=self.config.max_prompt_tokens,
         )
 
     def _drain_inbox(self, *, block: bool) -> None:
@@ -261,7 +268,14 @@ class LocalEngine:
         stream._emit(_END)
 
     def _step(self) -> None:
-        _, responses = self._generator.next()
+        self._schedule_prefill()
+        with self._generator.stats() as step:
+            _, responses = self._generator.next()
+        if step.prompt_tokens and step.prompt_time > 0:
+            speed = step.prompt_tokens / step.prompt_time
+            self._prefill_tok_s = (
+                speed if not self._prefill_tok_s else (0.8 * self._prefill_tok_s + 0.2 * speed)
+            )
         self.stats.steps += 1
         self.stats.max_decode_batch = max(self.stats.max_decode_batch, len(responses))
         self.stats.batched_steps += len(responses) > 1
@@ -270,8 +284,29 @@ class LocalEngine:
             if stream is not None:
                 self._deliver(stream, response)
 
+    def _schedule_prefill(self) -> None:
+        """Whole prompts, many at once, while nothing streams (the fastest way through a
+        burst); once a reply streams, one prompt at a time in chunks sized to the stall
+        budget, because mlx-lm processes prompts inside the same step as decoding.
+
+        Prompts never exceed ``max_prompt_tokens``, so a batch started whole always
+        finishes in one step and never outlives the switch to small chunks.
+        """
+        generator = self._generator
+        if not any(s.first_token_at for s in self._active.values()):
+            generator.prefill_batch_size = self.config.max_batch
+            generator.prefill_step_size = self.config.max_prompt_tokens
+            return
+        budget_s = self.config.prefill_stall_ms / 1000
+        chunk = int(budget_s * self._prefill_tok_s) if self._prefill_tok_s else 64
+        generator.prefill_batch_size = 1
+        generator.prefill_step_size = max(16, min(chunk, self.config.max_prompt_tokens))
+
     def _deliver(self, stream: LocalStream, response: Any) -> None:
         now = time.perf_counter()
+        if not stream.first_token_at:
+            stream.first_token_at = now
+            stream.usage.extra["first_token_ms"] = int((now - stream.submitted_at) * 1000)
         if stream.last_token_at:
             gap_ms = int((now - stream.last_token_at) * 1000)
             stream.usage.extra["max_token_gap_ms"] = max(
@@ -363,7 +398,7 @@ def get_engine() -> LocalEngine:
                     max_batch=settings.LOCAL_MAX_BATCH,
                     max_prompt_tokens=settings.LOCAL_MAX_PROMPT_TOKENS,
                     kv_cache_bytes=settings.LOCAL_KV_CACHE_MB * 1024 * 1024,
-                    prefill_step=settings.LOCAL_PREFILL_STEP,
+                    prefill_stall_ms=settings.LOCAL_PREFILL_STALL_MS,
                     publish_stats=True,
                 )
             )
