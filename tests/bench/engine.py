@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BENCH_MODEL = ROOT / "var" / "bench-model"
 NEW_TOKENS = 64
 REQUESTS = 16
-SOAK_ROUNDS = 4
+SOAK_ROUNDS = 6
 WORDS = [
     "order",
     "shipping",
@@ -182,7 +182,7 @@ def main() -> None:
             model=str(BENCH_MODEL),
             max_batch=REQUESTS,
             max_prompt_tokens=4096,
-            kv_cache_bytes=256 * 2**20,
+            kv_cache_bytes=128 * 2**20,
             stop_on_eos=False,
         )
     )
