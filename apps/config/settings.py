@@ -61,7 +61,10 @@ if not DATABASES["default"]["HOST"]:
 DATABASES["default"].setdefault("USER", "postgres")
 if not DATABASES["default"]["USER"]:
     DATABASES["default"]["USER"] = "postgres"
-DATABASES["default"]["CONN_MAX_AGE"] = _read("DB_CONN_MAX_AGE", int, 0)
+# Reused connections: a chat message is a handful of short queries, and opening a
+# connection per call would cost more than they do.
+DATABASES["default"]["CONN_MAX_AGE"] = _read("DB_CONN_MAX_AGE", int, 60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 # Raw string on purpose: django-environ treats a leading "$" as a reference.
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")

@@ -30,12 +30,13 @@ QUESTIONS = [
     "What are your customer service hours?",
 ]
 ROUNDS = 3
+RUN = uuid.uuid4().hex[:4]  # answers cached by an earlier run must not count
 
 
 def _variants(concurrency: int) -> list[list[str]]:
     """Batches of questions, each asked once: a repeated first question would be answered
     from the answer cache, and this bench measures the model path."""
-    asked = [f"{q} ({concurrency}.{n})" for n in range(ROUNDS) for q in QUESTIONS]
+    asked = [f"{q} ({RUN}{concurrency}.{n})" for n in range(ROUNDS) for q in QUESTIONS]
     return [asked[i : i + concurrency] for i in range(0, len(asked), concurrency)]
 
 
