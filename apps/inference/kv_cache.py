@@ -12,11 +12,21 @@ from typing import Any
 from mlx_lm.models.cache import can_trim_prompt_cache, trim_prompt_cache
 
 
+@dataclass(frozen=True)
+class ReplyRecord:
+    """A conversation's last turn as the model saw and wrote it, in token ids."""
+
+    prompt: list[int]
+    reply_tokens: list[int]
+    reply_text: str
+
+
 @dataclass
 class _Entry:
     tokens: list[int]
     cache: list[Any]
     nbytes: int
+    reply: ReplyRecord | None
 
 
 @dataclass
@@ -45,6 +55,10 @@ class PromptCacheStore:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def reply_of(self, key: str) -> ReplyRecord | None:
+        entry = self._entries.get(key)
+        return entry.reply if entry is not None else None
+
     def take(self, key: str, prompt: list[int]) -> tuple[list[Any] | None, int]:
         """Remove and return the cache for ``key`` trimmed to its prefix shared with ``prompt``.
 
@@ -67,7 +81,9 @@ class PromptCacheStore:
         self.counters.reused_tokens += usable
         return entry.cache, usable
 
-    def put(self, key: str, tokens: list[int], cache: list[Any]) -> None:
+    def put(
+        self, key: str, tokens: list[int], cache: list[Any], reply: ReplyRecord | None = None
+    ) -> None:
         old = self._entries.pop(key, None)
         if old is not None:
             self.total_bytes -= old.nbytes
@@ -78,5 +94,5 @@ class PromptCacheStore:
             _, evicted = self._entries.popitem(last=False)
             self.total_bytes -= evicted.nbytes
             self.counters.evictions += 1
-        self._entries[key] = _Entry(tokens=list(tokens), cache=cache, nbytes=nbytes)
+        self._entries[key] = _Entry(tokens=list(tokens), cache=cache, nbytes=nbytes, reply=reply)
         self.total_bytes += nbytes

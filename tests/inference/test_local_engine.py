@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -12,6 +13,7 @@ from mlx_lm.utils import load_tokenizer
 
 from apps.inference.backends.local_mlx import EngineConfig, LocalEngine, fit_prompt
 from apps.inference.base import GenerationParams
+from apps.inference.kv_cache import ReplyRecord
 from apps.inference.prompts import Turn, build_messages
 
 QUESTIONS = [
@@ -127,3 +129,25 @@ def test_it_truncates_a_long_prompt_keeping_the_system_prompt_head_and_latest_tu
     assert "question number 0 " in text  # the head
     assert "question number 20 " not in text
     assert fit_prompt(messages[:3], template, 200) == (template(messages[:3]), False)
+
+
+def test_it_continues_from_the_reply_tokens_it_generated_not_their_re_encoding(engine):
+    """The next turn's prompt carries the ids the model generated for its reply, so the KV
+    prefix runs through the whole reply even when the text re-encodes to other ids."""
+    history = [Turn("user", QUESTIONS[0])]
+    reply_text = "Orders ship in 1-2 days."
+    prompt = engine._template(build_messages(history))
+    generated = [engine._tokenizer.encode(ch, add_special_tokens=False)[0] for ch in reply_text]
+    engine.cache_store.put("splice", prompt, [], ReplyRecord(prompt, generated, reply_text))
+    history += [Turn("assistant", reply_text), Turn("user", QUESTIONS[4])]
+    messages = build_messages(history)
+
+    plain = engine._template(messages)
+    re_encoded = engine._tokenizer.encode(reply_text, add_special_tokens=False)
+    suffix = plain[len(prompt) + len(re_encoded) :]
+    request = SimpleNamespace(cache_key="splice", messages=messages)
+    assert generated != re_encoded
+    assert engine._with_own_reply_tokens(request, plain) == prompt + generated + suffix
+
+    edited = SimpleNamespace(cache_key="splice", messages=[*messages[:-2], messages[-1]])
+    assert engine._with_own_reply_tokens(edited, plain) == plain  # history changed: no splice

@@ -18,7 +18,7 @@ from typing import Any
 
 from apps.inference import engine_stats
 from apps.inference.base import BackendError, GenerationParams, Usage
-from apps.inference.kv_cache import PromptCacheStore
+from apps.inference.kv_cache import PromptCacheStore, ReplyRecord
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +79,8 @@ class LocalStream:
         self.submitted_at = time.perf_counter()
         self.first_token_at = 0.0
         self.last_token_at = 0.0
+        self.reply_tokens: list[int] = []
+        self.reply_text = ""
 
     def __iter__(self) -> Iterator[str]:
         while True:
@@ -241,7 +243,7 @@ class LocalEngine:
             stream._emit(_END)
             return
         try:
-            tokens = self._encode(stream.messages)
+            tokens = self._with_own_reply_tokens(stream, self._encode(stream.messages))
         except Exception as exc:
             stream._emit(BackendError(f"could not encode prompt: {exc}", retryable=False))
             return
@@ -316,6 +318,7 @@ class LocalEngine:
         detok = stream.detokenizer
         if response.finish_reason != "stop":
             detok.add_token(response.token)
+            stream.reply_tokens.append(response.token)
             stream.usage.tokens_out += 1
             self.stats.generated_tokens += 1
         if response.finish_reason is None:
@@ -327,14 +330,40 @@ class LocalEngine:
         del self._active[response.uid]
         self.stats.finished += 1
         if response.prompt_cache is not None and response.all_tokens is not None:
-            self.cache_store.put(stream.cache_key, response.all_tokens, response.prompt_cache)
+            reply = ReplyRecord(stream.prompt_tokens, stream.reply_tokens, stream.reply_text)
+            self.cache_store.put(
+                stream.cache_key, response.all_tokens, response.prompt_cache, reply
+            )
         stream._emit(_END)
 
     @staticmethod
     def _emit_segment(stream: LocalStream) -> None:
         segment = stream.detokenizer.last_segment  # reading it consumes it
         if segment:
+            stream.reply_text += segment
             stream._emit(segment)
+
+    def _with_own_reply_tokens(self, stream: LocalStream, tokens: list[int]) -> list[int]:
+        """Put back the token ids the model generated for its previous reply.
+
+        The history arrives as text, and re-encoding a reply can give other ids than the
+        ones generated, which would end the reusable KV prefix at the start of the reply.
+        When the previous prompt and reply text match what this engine produced, the new
+        prompt continues the generated ids instead. Anything else keeps the plain encoding.
+        """
+        record = self.cache_store.reply_of(stream.cache_key)
+        messages = stream.messages
+        if record is None or len(messages) < 2 or messages[-2]["role"] != "assistant":
+            return tokens
+        if messages[-2]["content"] != record.reply_text or tokens[: len(record.prompt)] != (
+            record.prompt
+        ):
+            return tokens
+        rest = tokens[len(record.prompt) :]
+        encoded = list(self._tokenizer.encode(record.reply_text, add_special_tokens=False))
+        if rest[: len(encoded)] != encoded:
+            return tokens
+        return record.prompt + record.reply_tokens + rest[len(encoded) :]
 
     def _encode(self, messages: list[dict[str, str]]) -> list[int]:
         tokens, truncated = fit_prompt(messages, self._template, self.config.max_prompt_tokens)
