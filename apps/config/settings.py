@@ -175,6 +175,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CHAT_MAX_MESSAGE_CHARS = _positive("CHAT_MAX_MESSAGE_CHARS", 2000)
 CHAT_RATE_LIMIT_PER_MINUTE = _positive("CHAT_RATE_LIMIT_PER_MINUTE", 30)
 REPLY_FLUSH_MS = _positive("REPLY_FLUSH_MS", 25)
+# With this many replies already waiting for a worker, the customer is told their place.
+QUEUE_NOTICE_AT = _positive("QUEUE_NOTICE_AT", 8)
 
 # Local engine (mlx-lm).
 LOCAL_MODEL = _read("LOCAL_MODEL", str, str(DEMO_MODEL_DIR))

@@ -129,6 +129,12 @@ class Message(models.Model):
                 fields=["conversation", "client_msg_id"], name="unique_client_msg_per_conversation"
             )
         ]
+        indexes = [
+            # The reply queue's depth is counted on every message during a surge.
+            models.Index(
+                fields=["id"], condition=models.Q(status="pending"), name="pending_messages"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.role} message {self.pk} ({self.status})"

@@ -60,3 +60,10 @@ def sentiment_trend(conversation: Conversation) -> str:
     if change <= -TREND_STEP:
         return "worsening"
     return "steady"
+
+
+def replies_waiting_before(reply: Message) -> int:
+    """Replies queued before ``reply`` that no worker has started yet: its place in line."""
+    return Message.objects.filter(
+        status=Message.Status.PENDING, role=Message.Role.ASSISTANT, id__lt=reply.id
+    ).count()

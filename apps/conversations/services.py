@@ -25,6 +25,7 @@ from apps.conversations.selectors import (
     history_for_reply,
     messages_to_replay,
     open_conversation_for_session,
+    replies_waiting_before,
 )
 from apps.inference.language import detect_language
 from apps.inference.service import Restart, stream_reply
@@ -90,8 +91,23 @@ def message_post(*, conversation: Conversation, client_msg_id: uuid.UUID, text: 
             reply_to=customer_message,
         )
         transaction.on_commit(lambda: _enqueue_reply(reply.id))
+        ahead = replies_waiting_before(reply)
+        if ahead >= settings.QUEUE_NOTICE_AT:
+            notice = realtime.notice("queued", _queued_text(conversation.language, ahead))
+            transaction.on_commit(lambda: realtime.publish(conversation.uuid.hex, notice))
     transaction.on_commit(lambda: _announce_customer_message(conversation, customer_message))
     return PostResult(customer_message=customer_message, created=True)
+
+
+QUEUED = {
+    "en": "We're busier than usual: {ahead} replies are ahead of yours. You'll get an answer "
+    "here as soon as it's your turn.",
+    "zh": "当前咨询较多,您前面还有 {ahead} 位顾客在等待回复,轮到您时会立即在这里回复。",
+}
+
+
+def _queued_text(language: str, ahead: int) -> str:
+    return QUEUED.get(language, QUEUED["en"]).format(ahead=ahead)
 
 
 def _ai_answers(conversation: Conversation, config: EscalationConfig) -> bool:

@@ -80,3 +80,24 @@ def test_it_claims_a_reply_only_once(conversation, monkeypatch):
     )
     monkeypatch.setattr(services, "_ReplyWriter", lambda *a: pytest.fail("claimed twice"))
     services.reply_generate(message_id=reply.id)
+
+
+def test_it_tells_the_customer_their_place_when_replies_queue_up(
+    monkeypatch, django_capture_on_commit_callbacks, settings
+):
+    settings.QUEUE_NOTICE_AT = 3
+    published: list[tuple[str, dict]] = []
+    enqueued(monkeypatch)
+    monkeypatch.setattr("apps.conversations.realtime.publish", lambda g, e: published.append(e))
+    monkeypatch.setattr("apps.conversations.realtime.publish_to_staff", lambda *a: None)
+    monkeypatch.setattr("apps.conversations.realtime.publish_queue_change", lambda *a: None)
+    sessions = [services.conversation_for_session(session_key=f"q{i}" * 8) for i in range(5)]
+    with django_capture_on_commit_callbacks(execute=True):
+        for conversation in sessions:
+            services.message_post(
+                conversation=conversation, client_msg_id=uuid.uuid4(), text="How long is shipping?"
+            )
+    queued = [e for e in published if e.get("kind") == "queued"]
+    assert len(queued) == 2
+    assert "3 replies are ahead of yours" in queued[0]["text"]
+    assert "4 replies are ahead of yours" in queued[1]["text"]
