@@ -8,19 +8,11 @@ import pytest
 
 from apps.conversations.models import Message
 from apps.inference import engine_stats
+from tests.demo_questions import DEMO_QUESTIONS
 
 pytestmark = pytest.mark.slow
 
-QUESTIONS = [
-    "How long does delivery take?",
-    "退款多久能到账？",
-    "Can I return shoes?",
-    "你们支持哪些付款方式？",
-    "What are your customer service hours?",
-    "发票怎么开？",
-    "Is shipping free?",
-    "可以修改收货地址吗？",
-]
+QUESTIONS = DEMO_QUESTIONS
 
 
 def batched_steps() -> int:

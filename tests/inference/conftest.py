@@ -5,5 +5,6 @@ from tests.inference.fixtures import (  # noqa: F401
     faq_stub,
     fresh_breakers,
     mlx_server,
+    own_answer_cache,
     proxy_factory,
 )

@@ -62,3 +62,16 @@ def fresh_breakers(settings):
 @pytest.fixture
 def faq_stub(settings):
     settings.FAQ_MATCHER = "tests.inference.faq_stub.match"
+
+
+@pytest.fixture
+def own_answer_cache(settings):
+    """Cached answers live in Redis past a test: each test gets keys of its own."""
+    from apps.faq.redis_client import get_redis
+
+    prefix = f"test:faq:{uuid.uuid4().hex[:12]}:"
+    settings.FAQ_REDIS_PREFIX = prefix
+    yield prefix
+    keys = list(get_redis().scan_iter(match=prefix + "*"))
+    if keys:
+        get_redis().delete(*keys)

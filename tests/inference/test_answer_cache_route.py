@@ -7,27 +7,15 @@ import uuid
 import pytest
 
 from apps.faq.answer_cache import cached_answer, remember_answer
-from apps.faq.redis_client import get_redis
 from apps.inference.prompts import Turn
 from apps.inference.service import stream_reply
 from apps.ops.flags import Flags
 from tests.inference.faq_stub import REFUND_ANSWER
 
-pytestmark = pytest.mark.usefixtures("fresh_breakers", "faq_stub")
+pytestmark = pytest.mark.usefixtures("fresh_breakers", "faq_stub", "own_answer_cache")
 
 QUESTION = "How do refunds work?"  # generic, and the FAQ stub answers it
 FAQ_ONLY = Flags(mode="faq_only")
-
-
-@pytest.fixture(autouse=True)
-def own_answer_cache(settings):
-    """Cached answers live in Redis past a test: each test gets keys of its own."""
-    prefix = f"test:faq:{uuid.uuid4().hex[:12]}:"
-    settings.FAQ_REDIS_PREFIX = prefix
-    yield
-    keys = list(get_redis().scan_iter(match=prefix + "*"))
-    if keys:
-        get_redis().delete(*keys)
 
 
 def reply(history, *, flags=FAQ_ONLY, status="ai"):

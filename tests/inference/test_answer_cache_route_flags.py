@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from apps.faq.answer_cache import cached_answer, remember_answer
-from apps.faq.redis_client import get_redis
 from apps.inference.prompts import Turn
 from apps.inference.service import stream_reply
 from apps.ops.flags import forget_cached_flags
@@ -19,15 +16,10 @@ QUESTION = "How do refunds work?"
 
 
 @pytest.fixture(autouse=True)
-def own_answer_cache(settings):
-    prefix = f"test:faq:{uuid.uuid4().hex[:12]}:"
-    settings.FAQ_REDIS_PREFIX = prefix
+def fresh_flags(own_answer_cache):
     forget_cached_flags()
     yield
     forget_cached_flags()
-    keys = list(get_redis().scan_iter(match=prefix + "*"))
-    if keys:
-        get_redis().delete(*keys)
 
 
 def set_flags(django_capture_on_commit_callbacks, **changes) -> None:

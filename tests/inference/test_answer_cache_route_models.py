@@ -7,25 +7,17 @@ import uuid
 import pytest
 
 from apps.faq.answer_cache import cached_answer
-from apps.faq.redis_client import get_redis
 from apps.inference.prompts import Turn
 from apps.inference.service import Restart, stream_reply
 from apps.ops.flags import Flags
 from tests.inference.faq_stub import REFUND_ANSWER
 
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("fresh_breakers", "faq_stub")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.usefixtures("fresh_breakers", "faq_stub", "own_answer_cache"),
+]
 
 QUESTION = "How do refunds work?"
-
-
-@pytest.fixture(autouse=True)
-def own_answer_cache(settings):
-    prefix = f"test:faq:{uuid.uuid4().hex[:12]}:"
-    settings.FAQ_REDIS_PREFIX = prefix
-    yield
-    keys = list(get_redis().scan_iter(match=prefix + "*"))
-    if keys:
-        get_redis().delete(*keys)
 
 
 def reply(flags: Flags):

@@ -15,15 +15,9 @@ from apps.inference.backends.local_mlx import EngineConfig, LocalEngine, fit_pro
 from apps.inference.base import GenerationParams
 from apps.inference.kv_cache import ReplyRecord
 from apps.inference.prompts import Turn, build_messages
+from tests.demo_questions import DEMO_QUESTIONS
 
-QUESTIONS = [
-    "How long does delivery take?",
-    "退款多久能到账？",
-    "Can I return shoes?",
-    "你们支持哪些付款方式？",
-    "What are your customer service hours?",
-    "发票怎么开？",
-]
+QUESTIONS = DEMO_QUESTIONS[:6]
 PARAMS = GenerationParams(max_tokens=48)
 
 
