@@ -23,9 +23,22 @@ def warm_up_models(sender, **kwargs) -> None:
     Only in a pool without fork: MLX work in a parent process hangs forked children, so a
     prefork pool loads lazily in each child instead.
     """
+    _serve_metrics()
     if sender.controller.pool_cls.__module__.endswith("prefork"):
         return
     threading.Thread(target=_warm_up, name="warm-up", daemon=True).start()
+
+
+def _serve_metrics() -> None:
+    from django.conf import settings
+    from prometheus_client import start_http_server
+
+    from apps.ops.metrics import register_shared_state
+
+    if settings.WORKER_METRICS_PORT:
+        register_shared_state()
+        start_http_server(settings.WORKER_METRICS_PORT, addr=settings.WORKER_METRICS_ADDR)
+        logger.info("worker metrics on port %s", settings.WORKER_METRICS_PORT)
 
 
 def _warm_up() -> None:

@@ -178,6 +178,10 @@ REPLY_FLUSH_MS = _positive("REPLY_FLUSH_MS", 25)
 # With this many replies already waiting for a worker, the customer is told their place.
 QUEUE_NOTICE_AT = _positive("QUEUE_NOTICE_AT", 8)
 
+# Prometheus: a worker serves its metrics on this port when set (0 = off).
+WORKER_METRICS_PORT = _read("WORKER_METRICS_PORT", int, 0)
+WORKER_METRICS_ADDR = _read("WORKER_METRICS_ADDR", str, "127.0.0.1")
+
 # Local engine (mlx-lm).
 LOCAL_MODEL = _read("LOCAL_MODEL", str, str(DEMO_MODEL_DIR))
 LOCAL_MAX_TOKENS = _positive("LOCAL_MAX_TOKENS", 160)

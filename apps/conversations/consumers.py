@@ -10,6 +10,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from apps.conversations import protocol, ratelimit, realtime, services
+from apps.ops.metrics import CHAT_FRAMES, CHAT_SOCKETS
 
 logger = logging.getLogger(__name__)
 
@@ -26,10 +27,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self._bind(session_key)
         self.rate_bucket = f"session:{session_key}"
         await self.accept()
+        CHAT_SOCKETS.inc()
         logger.info("chat socket opened for conversation %s", self.conversation.uuid)
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "group"):
+            CHAT_SOCKETS.dec()
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
@@ -74,6 +77,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         except services.ConversationClosed:
             await self._rebind()
             result = await self._post(event)
+        CHAT_FRAMES.labels("accepted").inc()
         await self._send_event(
             realtime.message_accepted(str(event.client_msg_id), result.customer_message.id)
         )
@@ -106,4 +110,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self._send_event(message["event"])
 
     async def _send_event(self, event: realtime.ServerEvent) -> None:
+        if event["type"] == "error":
+            CHAT_FRAMES.labels(event["code"]).inc()
         await self.send(text_data=json.dumps(event, ensure_ascii=False))

@@ -29,6 +29,7 @@ from apps.conversations.selectors import (
 )
 from apps.inference.language import detect_language
 from apps.inference.service import Restart, stream_reply
+from apps.ops.metrics import observe_reply
 from apps.sentiment.escalation import handoff_notice
 
 logger = logging.getLogger(__name__)
@@ -213,6 +214,12 @@ class _ReplyWriter:
     def _finish(self, status: str, stream) -> None:
         outcome = stream.outcome
         text = self.text + self.pending
+        observe_reply(
+            route=outcome.route,
+            fallback_reason=outcome.fallback_reason,
+            status=status,
+            ttft_ms=outcome.ttft_ms,
+        )
         self._checkpoint(
             realtime.reply_end(self.reply.id, text, outcome.route, outcome.ttft_ms),
             final=True,

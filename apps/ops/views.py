@@ -5,10 +5,12 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from apps.inference.breakers import breaker_snapshot
 from apps.ops.forms import RoutingFlagsForm
 from apps.ops.health import health_report
+from apps.ops.metrics import register_shared_state
 from apps.ops.permissions import ops_required
 from apps.ops.selectors import flag_changes, flags_row
 from apps.ops.services import flags_update
@@ -44,6 +46,13 @@ def ops_status(request: HttpRequest) -> HttpResponse:
 
 def _status_context() -> dict:
     return {"breakers": breaker_snapshot(), "changes": flag_changes()}
+
+
+@require_GET
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus scrape endpoint: this process's counters plus the shared state."""
+    register_shared_state()
+    return HttpResponse(generate_latest(REGISTRY), content_type=CONTENT_TYPE_LATEST)
 
 
 @require_GET

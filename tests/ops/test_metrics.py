@@ -1,0 +1,44 @@
+"""/metrics: Prometheus text with this process's counters and the shared state."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from prometheus_client import REGISTRY
+
+from apps.ops.metrics import observe_reply
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_exposes_breakers_queue_depth_and_cache(client):
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'surgedesk_breaker_open{backend="local"}' in body
+    assert 'surgedesk_breaker_open{backend="cloud"}' in body
+    assert "surgedesk_reply_queue_depth 0.0" in body
+    assert 'surgedesk_answer_cache_lookups{result="hit"}' in body
+
+
+def test_it_counts_replies_by_route_and_fallback_reason():
+    labels = {"route": "faq", "fallback_reason": "breaker_open", "status": "done"}
+    before = REGISTRY.get_sample_value("surgedesk_replies_total", labels) or 0
+    observe_reply(route="faq", fallback_reason="breaker_open", status="done", ttft_ms=12)
+    assert REGISTRY.get_sample_value("surgedesk_replies_total", labels) == before + 1
+    assert REGISTRY.get_sample_value("surgedesk_reply_ttft_seconds_count", {"route": "faq"}) >= 1
+
+
+@pytest.mark.slow
+def test_the_web_process_counts_websocket_frames(chat, live_stack):
+    import urllib.request
+
+    client = chat()
+    client.ws.send("{broken")
+    assert client.recv()["code"] == "invalid_json"
+    with urllib.request.urlopen(live_stack.base_url + "/metrics", timeout=10) as response:
+        body = response.read().decode()
+    assert 'surgedesk_chat_frames_total{outcome="invalid_json"}' in body
+    sockets = re.search(r"^surgedesk_chat_sockets (\S+)$", body, re.MULTILINE)
+    assert sockets is not None and float(sockets.group(1)) >= 1  # this test's socket is open
