@@ -23,7 +23,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def live_stack(django_db_setup, django_db_blocker, tmp_path_factory) -> LiveStack:
     """Daphne and a Celery worker (threads pool, demo model) on the test database."""
     with django_db_blocker.unblock():
-        stack = start_live_stack(tmp_path_factory.mktemp("stack"))
+        # The demo model writes a whole answer in ~50 ms; finer coalescing keeps streaming
+        # observable (several deltas per reply) whatever the machine's speed.
+        stack = start_live_stack(tmp_path_factory.mktemp("stack"), REPLY_FLUSH_MS="10")
     yield stack
     stack.stop()
 

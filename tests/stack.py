@@ -169,10 +169,10 @@ class ChatClient:
         self.ws.close()
 
 
-def start_live_stack(workdir: Path) -> LiveStack:
+def start_live_stack(workdir: Path, **settings_env: str) -> LiveStack:
     """Each stack gets its own Celery queues, so two stacks never take each other's tasks."""
     port = free_port()
-    env = stack_env(CELERY_KEY_PREFIX=f"stack{port}:")
+    env = stack_env(CELERY_KEY_PREFIX=f"stack{port}:", **settings_env)
     stack = LiveStack(base_url=f"http://127.0.0.1:{port}", port=port, workdir=workdir)
     try:
         stack.processes["worker"] = start_worker(workdir / "worker.log", env)

@@ -62,8 +62,15 @@ def sentiment_trend(conversation: Conversation) -> str:
     return "steady"
 
 
+def _pending_replies():
+    return Message.objects.filter(status=Message.Status.PENDING, role=Message.Role.ASSISTANT)
+
+
+def replies_waiting() -> int:
+    """Replies no worker has started yet: the measured depth of the reply queue."""
+    return _pending_replies().count()
+
+
 def replies_waiting_before(reply: Message) -> int:
     """Replies queued before ``reply`` that no worker has started yet: its place in line."""
-    return Message.objects.filter(
-        status=Message.Status.PENDING, role=Message.Role.ASSISTANT, id__lt=reply.id
-    ).count()
+    return _pending_replies().filter(id__lt=reply.id).count()

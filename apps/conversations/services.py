@@ -25,6 +25,7 @@ from apps.conversations.selectors import (
     history_for_reply,
     messages_to_replay,
     open_conversation_for_session,
+    replies_waiting,
     replies_waiting_before,
 )
 from apps.inference.language import detect_language
@@ -164,6 +165,7 @@ class _ReplyWriter:
             history_for_reply(self.reply),
             cache_key=self.group,
             conversation_status=self.reply.conversation.status,
+            queue_depth=replies_waiting(),
         )
         with CancelWatcher(self.group, self.reply.id, stream.cancel):
             try:

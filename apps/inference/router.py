@@ -53,12 +53,17 @@ class RouteRequest:
     text: str
     user_turns: int = 1
     conversation_status: str = "ai"
+    queue_depth: int = 0  # replies waiting for a worker, measured when this one started
 
 
 @dataclass(frozen=True)
 class Step:
     route: str
     skip_reason: str = ""  # "" means: try it
+    # A shortcut tried before the real plan (cache, surge FAQ): missing is normal, not a fallback.
+    shortcut: bool = False
+    # Recorded as the reply's fallback reason when a shortcut answers instead of the plan.
+    chosen_because: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,9 +83,21 @@ def plan_routes(flags: Flags, breakers: Mapping[str, str], request: RouteRequest
     steps = [
         Step(route, _skip_reason(route, flags, breakers)) for route in _preferred(flags, request)
     ]
+    shortcuts = []
     if cache_eligible(request):
-        return RoutePlan(steps=(Step(CACHE), *steps, Step(CANNED)), cacheable=True)
-    return RoutePlan(steps=(*steps, Step(CANNED)))
+        shortcuts.append(Step(CACHE, shortcut=True))
+    if surging(flags, request) and not _skip_reason(FAQ, flags, breakers):
+        # A confident FAQ answer takes milliseconds; the models keep their capacity for
+        # the questions the FAQ cannot answer.
+        shortcuts.append(Step(FAQ, shortcut=True, chosen_because="surge"))
+        steps = [step for step in steps if step.route != FAQ]
+    return RoutePlan(steps=(*shortcuts, *steps, Step(CANNED)), cacheable=cache_eligible(request))
+
+
+def surging(flags: Flags, request: RouteRequest) -> bool:
+    """More replies wait for a worker than ops' surge threshold (0 turns surge mode off)."""
+    threshold = flags.surge_queue_depth
+    return threshold > 0 and request.queue_depth >= threshold and flags.mode != "faq_only"
 
 
 def cache_eligible(request: RouteRequest) -> bool:

@@ -97,11 +97,13 @@ class ReplyStream:
         *,
         cache_key: str,
         conversation_status: str = "ai",
+        queue_depth: int = 0,
         flags: Flags | None = None,
     ) -> None:
         self.history = list(history)
         self.cache_key = cache_key
         self.conversation_status = conversation_status
+        self.queue_depth = queue_depth
         self.flags = flags
         self.outcome = ReplyOutcome()
         self._backend_stream: BackendStream | None = None
@@ -137,10 +139,11 @@ class ReplyStream:
                     text += delta
                     yield delta
             except RouteFailed as exc:
-                if step.route != CACHE:  # a miss is the cache's normal case, not a fallback
+                if not step.shortcut:  # a shortcut that misses is no fallback
                     self._note_failure(step.route, exc.reason)
                 continue
             self.outcome.route = step.route
+            self.outcome.fallback_reason = self.outcome.fallback_reason or step.chosen_because
             break
         self.outcome.total_ms = _elapsed_ms(started)
         if plan.cacheable and self._worth_remembering(flags):
@@ -152,6 +155,7 @@ class ReplyStream:
             text=user_turns[-1].text if user_turns else "",
             user_turns=len(user_turns),
             conversation_status=self.conversation_status,
+            queue_depth=self.queue_depth,
         )
         return plan_routes(flags, breaker_states(), request)
 
@@ -267,11 +271,20 @@ def stream_reply(
     *,
     cache_key: str,
     conversation_status: str = "ai",
+    queue_depth: int = 0,
     flags: Flags | None = None,
 ) -> ReplyStream:
-    """A reply for ``history``; ``flags`` defaults to the live ops flags."""
+    """A reply for ``history``; ``flags`` defaults to the live ops flags.
+
+    ``queue_depth`` is how many replies wait for a worker: past the ops surge threshold a
+    confident FAQ answer goes first.
+    """
     return ReplyStream(
-        history, cache_key=cache_key, conversation_status=conversation_status, flags=flags
+        history,
+        cache_key=cache_key,
+        conversation_status=conversation_status,
+        queue_depth=queue_depth,
+        flags=flags,
     )
 
 

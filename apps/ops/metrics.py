@@ -64,13 +64,10 @@ class SharedStateCollector:
         yield family
 
     def _queue(self):
-        from apps.conversations.models import Message
+        from apps.conversations.selectors import replies_waiting
 
-        pending = Message.objects.filter(
-            status=Message.Status.PENDING, role=Message.Role.ASSISTANT
-        ).count()
         yield GaugeMetricFamily(
-            "surgedesk_reply_queue_depth", "Replies waiting for a worker", value=pending
+            "surgedesk_reply_queue_depth", "Replies waiting for a worker", value=replies_waiting()
         )
 
     def _answer_cache(self):

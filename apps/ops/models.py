@@ -85,6 +85,11 @@ class RoutingFlags(models.Model):
     total_deadline_ms = models.PositiveIntegerField(
         "total deadline (ms)", default=20000, validators=_range(100, 300000)
     )
+    surge_queue_depth = models.PositiveIntegerField(
+        default=16, validators=_range(0, 100000),
+        help_text="With this many replies waiting for a worker, a confident FAQ answer goes "
+        "first (0 = off).",
+    )  # fmt: skip
     escalation_negative_streak = models.PositiveIntegerField(
         default=2, validators=_range(1, 20),
         help_text="Negative customer messages in a row that hand the conversation to a person.",

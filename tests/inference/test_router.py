@@ -17,8 +17,8 @@ CLOSED = {"local": "closed", "cloud": "closed"}
 
 
 # A follow-up turn by default: the answer cache (first turns only) stays out of these plans.
-def plan(flags=FLAGS, breakers=CLOSED, text="hello", turns=2, status="ai"):
-    return plan_routes(flags, breakers, RouteRequest(text, turns, status))
+def plan(flags=FLAGS, breakers=CLOSED, text="hello", turns=2, status="ai", queue_depth=0):
+    return plan_routes(flags, breakers, RouteRequest(text, turns, status, queue_depth))
 
 
 def with_(**changes) -> Flags:
@@ -127,7 +127,7 @@ def test_the_plan_always_ends_with_the_apology():
 
 def test_a_first_generic_question_tries_the_cache_before_the_plan():
     result = plan(text="How long does delivery take?", turns=1)
-    assert result.steps[0] == Step("cache")
+    assert result.steps[0] == Step("cache", shortcut=True)
     assert result.routes == ("cache", "local", "cloud", "faq", "canned")
     assert result.cacheable
 
@@ -163,3 +163,28 @@ def test_every_mode_may_answer_from_the_cache(mode):
 def test_a_cache_miss_still_ends_with_the_apology_when_everything_is_off():
     worst = with_(mode="faq_only", killed=frozenset({"local", "cloud", "faq"}))
     assert plan(worst, text="Is shipping free?", turns=1).routes == ("cache", "canned")
+
+
+def test_in_a_surge_a_confident_faq_answer_goes_first():
+    surge = plan(with_(surge_queue_depth=10), queue_depth=10)
+    assert surge.routes == ("faq", "local", "cloud", "canned")
+    assert surge.steps[0] == Step("faq", shortcut=True, chosen_because="surge")
+
+
+def test_below_the_surge_threshold_the_plan_is_unchanged():
+    assert plan(with_(surge_queue_depth=10), queue_depth=9).routes == (
+        "local",
+        "cloud",
+        "faq",
+        "canned",
+    )
+    assert plan(with_(surge_queue_depth=0), queue_depth=500).routes[0] == "local"
+
+
+def test_a_surge_keeps_the_cache_first_and_respects_the_faq_kill_switch():
+    first_turn = plan(
+        with_(surge_queue_depth=1), text="How do refunds work?", turns=1, queue_depth=3
+    )
+    assert first_turn.routes[:2] == ("cache", "faq")
+    killed = plan(with_(surge_queue_depth=1, killed=frozenset({"faq"})), queue_depth=3)
+    assert killed.routes == ("local", "cloud", "canned")
