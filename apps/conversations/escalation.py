@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -54,7 +55,7 @@ def escalation_check(
     if conversation.status != Conversation.Status.AI:
         return None
     recent = conversation.messages.filter(role=Message.Role.CUSTOMER).exclude(sentiment="")
-    window = max(config.policy.negative_streak, 1)
+    window = config.policy.negative_streak  # the policy keeps it >= 1
     scored = list(recent.order_by("-id").values_list("sentiment", "sentiment_score")[:window])
     return escalation_reason(
         text=message.text, recent_labels_scores=scored[::-1], policy=config.policy
@@ -77,5 +78,12 @@ def conversation_escalate(
     )
     group = conversation.uuid.hex
     transaction.on_commit(lambda: realtime.publish_to_staff(group, event.id))
+    return handoff_notice_for(conversation, config, now)
+
+
+def handoff_notice_for(
+    conversation: Conversation, config: EscalationConfig, now: datetime
+) -> realtime.Notice:
+    """What the customer is told: a person is coming, or the team's hours if it is offline."""
     text = handoff_notice(now, config.hours, conversation.language or "en")
     return realtime.notice("handoff", text)

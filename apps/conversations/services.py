@@ -6,6 +6,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -18,6 +19,7 @@ from apps.conversations.escalation import (
     conversation_escalate,
     escalation_check,
     escalation_config,
+    handoff_notice_for,
     message_tag_sentiment,
 )
 from apps.conversations.models import Conversation, Message
@@ -28,10 +30,9 @@ from apps.conversations.selectors import (
     replies_waiting,
     replies_waiting_before,
 )
-from apps.inference.language import detect_language
+from apps.inference.language import detect_language, localized
 from apps.inference.service import Restart, stream_reply
 from apps.ops.metrics import observe_reply
-from apps.sentiment.escalation import handoff_notice
 
 logger = logging.getLogger(__name__)
 
@@ -82,8 +83,10 @@ def message_post(*, conversation: Conversation, client_msg_id: uuid.UUID, text: 
     message_tag_sentiment(conversation=conversation, message=customer_message)
     reason = escalation_check(conversation=conversation, message=customer_message, config=config)
     if reason:
-        notice = conversation_escalate(conversation=conversation, reason=reason, config=config)
-        transaction.on_commit(lambda: realtime.publish(conversation.uuid.hex, notice))
+        _publish_on_commit(
+            conversation,
+            conversation_escalate(conversation=conversation, reason=reason, config=config),
+        )
     conversation.save()
     if _ai_answers(conversation, config):
         reply = Message.objects.create(
@@ -95,8 +98,8 @@ def message_post(*, conversation: Conversation, client_msg_id: uuid.UUID, text: 
         transaction.on_commit(lambda: _enqueue_reply(reply.id))
         ahead = replies_waiting_before(reply)
         if ahead >= settings.QUEUE_NOTICE_AT:
-            notice = realtime.notice("queued", _queued_text(conversation.language, ahead))
-            transaction.on_commit(lambda: realtime.publish(conversation.uuid.hex, notice))
+            text = localized(QUEUED, conversation.language, ahead=ahead)
+            _publish_on_commit(conversation, realtime.notice("queued", text))
     transaction.on_commit(lambda: _announce_customer_message(conversation, customer_message))
     return PostResult(customer_message=customer_message, created=True)
 
@@ -108,8 +111,9 @@ QUEUED = {
 }
 
 
-def _queued_text(language: str, ahead: int) -> str:
-    return QUEUED.get(language, QUEUED["en"]).format(ahead=ahead)
+def _publish_on_commit(conversation: Conversation, event: realtime.ServerEvent) -> None:
+    # Bound now: a lambda would see whatever the caller's variable holds at commit time.
+    transaction.on_commit(partial(realtime.publish, conversation.uuid.hex, event))
 
 
 def _ai_answers(conversation: Conversation, config: EscalationConfig) -> bool:
@@ -242,8 +246,7 @@ def handoff_request(*, conversation: Conversation) -> realtime.Notice:
     conversation = Conversation.objects.select_for_update().get(id=conversation.id)
     config = escalation_config()
     if conversation.status != Conversation.Status.AI:
-        text = handoff_notice(timezone.now(), config.hours, conversation.language or "en")
-        return realtime.notice("handoff", text)
+        return handoff_notice_for(conversation, config, timezone.now())
     notice = conversation_escalate(
         conversation=conversation,
         reason=Conversation.EscalationReason.ASKED_FOR_HUMAN,

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from apps.conversations import cancellation, realtime
 from apps.conversations.models import Conversation, Message
+from apps.inference.language import localized
 
 logger = logging.getLogger(__name__)
 
@@ -45,10 +46,6 @@ class StaffActionError(Exception):
 
 def agent_name(agent: AbstractBaseUser) -> str:
     return agent.get_full_name() or agent.get_username()
-
-
-def _localized(texts: dict[str, str], conversation: Conversation, **values: str) -> str:
-    return texts.get(conversation.language, texts["en"]).format(**values)
 
 
 def _system_event(conversation: Conversation, agent, event: str, text: str) -> Message:
@@ -106,7 +103,7 @@ def _announce_takeover(conversation, agent, cancelled: list[int], event_id: int)
     cancellation.request_cancel(group, cancelled)
     for reply in Message.objects.filter(id__in=cancelled):
         realtime.publish(group, realtime.reply_end(reply.id, reply.text, "", reply.ttft_ms))
-    joined = _localized(AGENT_JOINED, conversation, agent=agent_name(agent))
+    joined = localized(AGENT_JOINED, conversation.language, agent=agent_name(agent))
     realtime.publish(group, realtime.notice("agent_joined", joined))
     realtime.publish_to_staff(group, event_id)
     realtime.publish_queue_change(conversation.id)
@@ -172,7 +169,7 @@ def conversation_hand_back(*, conversation_id: int, agent: AbstractBaseUser) -> 
     event = _system_event(
         conversation, agent, Message.Event.HAND_BACK, f"{agent_name(agent)} handed back to the AI"
     )
-    text = _localized(HANDED_BACK, conversation)
+    text = localized(HANDED_BACK, conversation.language)
     transaction.on_commit(lambda: _announce(conversation, "handed_back", text, event.id))
     return conversation
 
@@ -198,7 +195,7 @@ def conversation_close(*, conversation_id: int, agent: AbstractBaseUser) -> Conv
     event = _system_event(
         conversation, agent, Message.Event.CLOSED, f"{agent_name(agent)} closed the conversation"
     )
-    text = _localized(CLOSED, conversation)
+    text = localized(CLOSED, conversation.language)
     transaction.on_commit(lambda: cancellation.request_cancel(conversation.uuid.hex, cancelled))
     transaction.on_commit(lambda: _announce(conversation, "closed", text, event.id))
     return conversation

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from apps.inference.language import localized
+
 APOLOGY = {
     "en": (
         "Sorry, I can't answer that right now. A member of our team can help: "
@@ -12,4 +14,4 @@ APOLOGY = {
 
 
 def apology(language: str) -> str:
-    return APOLOGY.get(language, APOLOGY["en"])
+    return localized(APOLOGY, language)

@@ -101,3 +101,19 @@ def test_it_tells_the_customer_their_place_when_replies_queue_up(
     assert len(queued) == 2
     assert "3 replies are ahead of yours" in queued[0]["text"]
     assert "4 replies are ahead of yours" in queued[1]["text"]
+
+
+def test_an_escalation_and_a_queue_notice_both_reach_the_customer(
+    monkeypatch, django_capture_on_commit_callbacks, settings
+):
+    settings.QUEUE_NOTICE_AT = 1
+    published: list[dict] = []
+    enqueued(monkeypatch)
+    monkeypatch.setattr("apps.conversations.realtime.publish", lambda g, e: published.append(e))
+    monkeypatch.setattr("apps.conversations.realtime.publish_to_staff", lambda *a: None)
+    monkeypatch.setattr("apps.conversations.realtime.publish_queue_change", lambda *a: None)
+    first, second = (services.conversation_for_session(session_key=k * 16) for k in "ab")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.message_post(conversation=first, client_msg_id=uuid.uuid4(), text="hello")
+        services.message_post(conversation=second, client_msg_id=uuid.uuid4(), text="转人工")
+    assert [e["kind"] for e in published] == ["handoff", "queued"]
