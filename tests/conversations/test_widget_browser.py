@@ -5,9 +5,14 @@ from __future__ import annotations
 import pytest
 
 from apps.conversations.models import Conversation, Message
+from apps.ops.flags import flags_bump_version
+from apps.ops.services import flags_update
+from tests.inference.servers import FaultyProxy
+from tests.stack import start_live_stack
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
+QUESTION = "How long does delivery take?"
 RECORD_BUBBLE_LENGTHS = """
 () => {
   window.__lengths = [];
@@ -20,25 +25,43 @@ RECORD_BUBBLE_LENGTHS = """
 """
 
 
+@pytest.fixture
+def trickling_stack(transactional_db, mlx_server, tmp_path):
+    """A stack whose replies come from the real "cloud" server through a proxy that passes
+    each streamed chunk on after 30 ms, like a hosted model: the tiny local model writes a
+    whole answer in ~50 ms, too fast to watch a bubble grow on a busy machine."""
+    mlx_server.start()
+    proxy = FaultyProxy(mlx_server.port, pace_s=0.03)
+    flags_update(user=None, changes={"mode": "cloud_only"})
+    stack = start_live_stack(tmp_path, CLOUD_BASE_URL=proxy.base_url, REPLY_FLUSH_MS="10")
+    try:
+        yield stack
+    finally:
+        stack.stop()
+        proxy.close()
+        flags_bump_version()  # other stacks re-read the flags once this test's rows are gone
+
+
 def test_it_streams_a_reply_into_the_widget_at_phone_width(
-    live_stack, transactional_db, browser, artifacts_dir
+    trickling_stack, transactional_db, browser, artifacts_dir
 ):
     page = browser.new_page(viewport={"width": 360, "height": 720})
-    page.goto(live_stack.base_url + "/")
+    page.goto(trickling_stack.base_url + "/")
     page.wait_for_selector("#chat-status:text('online')")
     page.evaluate(RECORD_BUBBLE_LENGTHS)
 
-    page.fill("#chat-input", "How long does delivery take?")
+    page.fill("#chat-input", QUESTION)
     page.press("#chat-input", "Enter")
     page.wait_for_selector(".msg--assistant[data-status='done']", timeout=60_000)
 
     final = page.inner_text(".msg--assistant[data-status='done']")
     lengths = page.evaluate("window.__lengths")
     intermediate = {n for n in lengths if 0 < n < len(final)}
-    assert len(intermediate) >= 2, lengths
     stored = Message.objects.get(role=Message.Role.ASSISTANT)
+    assert stored.route == "cloud"
+    assert len(intermediate) >= 2, lengths
     assert stored.text == final
-    assert page.inner_text(".msg--customer") == "How long does delivery take?"
+    assert page.inner_text(".msg--customer") == QUESTION
     # The page fits a phone: nothing scrolls sideways.
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=str(artifacts_dir / "widget-streamed-reply.png"), full_page=True)

@@ -94,13 +94,22 @@ class MlxServer:
 class FaultyProxy:
     """A loopback TCP proxy in front of a server that can delay or stall its responses.
 
-    ``delay_s`` holds back the first response byte; ``stall_after`` forwards that many
+    ``delay_s`` holds back the first response byte; ``pace_s`` holds back every response
+    chunk (a backend that streams at a trickle); ``stall_after`` forwards that many
     response bytes and then nothing more. ``connections`` counts accepted clients.
     """
 
-    def __init__(self, target_port: int, *, delay_s: float = 0.0, stall_after: int | None = None):
+    def __init__(
+        self,
+        target_port: int,
+        *,
+        delay_s: float = 0.0,
+        pace_s: float = 0.0,
+        stall_after: int | None = None,
+    ):
         self.target_port = target_port
         self.delay_s = delay_s
+        self.pace_s = pace_s
         self.stall_after = stall_after
         self.connections = 0
         self._closed = threading.Event()
@@ -130,20 +139,22 @@ class FaultyProxy:
             self.connections += 1
             upstream = socket.create_connection(("127.0.0.1", self.target_port))
             self._sockets += [client, upstream]
-            forward = (client, upstream, 0.0, None)
+            forward = (client, upstream, 0.0, 0.0, None)
+            response = (upstream, client, self.delay_s, self.pace_s, self.stall_after)
             threading.Thread(target=self._pipe, args=forward, daemon=True).start()
-            threading.Thread(
-                target=self._pipe, args=(upstream, client, self.delay_s, self.stall_after),
-                daemon=True,
-            ).start()  # fmt: skip
+            threading.Thread(target=self._pipe, args=response, daemon=True).start()
 
-    def _pipe(self, src: socket.socket, dst: socket.socket, delay: float, limit: int | None):
+    def _pipe(
+        self, src: socket.socket, dst: socket.socket, delay: float, pace: float, limit: int | None
+    ):
         sent = 0
         try:
             while data := src.recv(4096):
                 if delay:
                     time.sleep(delay)
                     delay = 0.0
+                elif pace:
+                    time.sleep(pace)
                 if limit is not None:
                     data = data[: max(limit - sent, 0)]
                 if data:
