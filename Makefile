@@ -18,7 +18,7 @@ export OPENBLAS_NUM_THREADS := 1
 endif
 endif
 
-.PHONY: run setup venv system-deps services db test lint format bench bench-engine bench-fallback bench-faq bench-sentiment demo-model clean
+.PHONY: run setup venv system-deps test-deps services db test lint format bench bench-engine bench-fallback bench-faq bench-sentiment demo-model clean
 
 run: setup ## Set up everything and serve the demo on http://127.0.0.1:$(PORT)/
 	@echo "SurgeDesk: open http://127.0.0.1:$(PORT)/  (staff: http://127.0.0.1:$(PORT)/admin/)"
@@ -34,15 +34,12 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-# Debian's OpenBLAS for fast MLX on CPU; installed when we can, skipped (slower) when we can't.
+# Debian packages: OpenBLAS for fast MLX on CPU; for the suite also Chromium and CJK fonts.
 system-deps:
-ifeq ($(UNAME),Linux)
-	@if [ ! -e "$(OPENBLAS)" ] && command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-		apt-get install -y -q libopenblas0-pthread >/dev/null || \
-		(apt-get update -q >/dev/null && apt-get install -y -q libopenblas0-pthread >/dev/null); \
-	fi
-	@[ -e "$(OPENBLAS)" ] || echo "note: libopenblas0-pthread is not installed; the local model runs slower."
-endif
+	@bash docker/system-deps.sh
+
+test-deps:
+	@bash docker/system-deps.sh test
 
 services: ## Make sure Postgres and Redis answer, starting local ones if installed
 	@bash docker/dev-services.sh
@@ -54,7 +51,7 @@ db: venv services
 	$(PY) manage.py load_demo_faq
 	$(PY) manage.py ensure_demo_staff
 
-test: system-deps venv services ## Run the whole suite (real Postgres, Redis, Celery, Chromium)
+test: test-deps venv services ## Run the whole suite (real Postgres, Redis, Celery, Chromium)
 	$(BIN)/pytest
 
 lint:
