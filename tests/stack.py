@@ -177,7 +177,7 @@ def start_live_stack(workdir: Path, **settings_env: str) -> LiveStack:
     try:
         stack.processes["worker"] = start_worker(workdir / "worker.log", env)
         stack.processes["web"] = start_process(
-            [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port),
+            [str(BIN / "python"), "-m", "apps.config.web", "-b", "127.0.0.1", "-p", str(port),
              "apps.config.asgi:application"],
             workdir / "web.log",
             env,

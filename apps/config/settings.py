@@ -7,6 +7,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from apps.config.redis_client import broker_transport_options, channel_layer_hosts
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DEMO_MODEL_DIR = BASE_DIR / "apps" / "inference" / "demo_model" / "weights"
 DEV_SECRET_KEY = "dev-only-insecure-secret-key-do-not-deploy"
@@ -35,6 +37,13 @@ def _positive(name: str, default: int) -> int:
     value = _read(name, int, default)
     if value <= 0:
         raise ImproperlyConfigured(f"{name} must be a positive integer, got {value}")
+    return value
+
+
+def _seconds(name: str, default: float) -> float:
+    value = _read(name, float, default)
+    if value <= 0:
+        raise ImproperlyConfigured(f"{name} must be a positive number of seconds, got {value}")
     return value
 
 
@@ -155,21 +164,47 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30},
+        "BACKEND": "apps.config.channel_layer.ReconnectingRedisChannelLayer",
+        "CONFIG": {"hosts": channel_layer_hosts(REDIS_URL), "capacity": 1000, "expiry": 30},
     }
 }
 
 CELERY_BROKER_URL = REDIS_URL
 # A key prefix keeps separate deployments (or test stacks) sharing one Redis db apart.
 CELERY_KEY_PREFIX = env.str("CELERY_KEY_PREFIX", default="")
-if CELERY_KEY_PREFIX:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": CELERY_KEY_PREFIX}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    **broker_transport_options(CELERY_KEY_PREFIX),
+    # An unacked task comes back after this long. Longer than any reply may take, so a
+    # running reply is not handed out twice; the reply lease below recovers dead workers
+    # far sooner than this.
+    "visibility_timeout": _positive("CELERY_VISIBILITY_TIMEOUT_S", 120),
+}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # a worker waits out a Redis outage
+# Enqueueing runs on the web's request path: fail fast; the reaper queues it again.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.1,
+    "interval_max": 0.1,
+}
+
+# Reply leases (apps.conversations.leases): a worker renews its reply's lease while it
+# writes; the reaper in every worker queues again the replies whose lease ran out.
+REPLY_LEASE_S = _seconds("REPLY_LEASE_S", 10)
+# A queued reply no worker has taken after this long is queued again (its task was lost).
+REPLY_PENDING_GRACE_S = _seconds("REPLY_PENDING_GRACE_S", 30)
+REAPER_INTERVAL_S = _seconds("REAPER_INTERVAL_S", 1)
+# A reply that keeps killing its writer ends as an apology after this many attempts.
+REPLY_MAX_ATTEMPTS = _positive("REPLY_MAX_ATTEMPTS", 3)
+# SIGTERM to a worker: replies in flight get this long to finish, then go to another worker.
+WORKER_DRAIN_S = _seconds("WORKER_DRAIN_S", 10)
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = WORKER_DRAIN_S
 
 # Chat limits and streaming.
 CHAT_MAX_MESSAGE_CHARS = _positive("CHAT_MAX_MESSAGE_CHARS", 2000)

@@ -12,6 +12,7 @@ import logging
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from apps.config.channel_layer import RejoinsGroups
 from apps.console import rendering, selectors
 from apps.conversations import realtime
 from apps.conversations.models import Conversation
@@ -30,7 +31,7 @@ def _is_agent(user) -> bool:
     return user is not None and has_role(user, AGENT)
 
 
-class QueueConsumer(AsyncWebsocketConsumer):
+class QueueConsumer(RejoinsGroups, AsyncWebsocketConsumer):
     """Pushes the re-rendered queue list (an htmx out-of-band swap) when it may have changed."""
 
     pending: asyncio.Task | None = None
@@ -39,14 +40,17 @@ class QueueConsumer(AsyncWebsocketConsumer):
         if not await _is_agent(self.scope.get("user")):
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        await self.channel_layer.group_add(realtime.QUEUE_GROUP, self.channel_name)
+        await self.join_group(realtime.QUEUE_GROUP)
         await self.accept()
         await self._push()  # a reconnecting page catches up on what it missed
 
     async def disconnect(self, code: int) -> None:
         if self.pending is not None:
             self.pending.cancel()
-        await self.channel_layer.group_discard(realtime.QUEUE_GROUP, self.channel_name)
+        await self.leave_group(realtime.QUEUE_GROUP)
+
+    async def resync(self, since: float) -> None:
+        await self._push()
 
     async def chat_event(self, message: dict) -> None:
         if self.pending is None or self.pending.done():
@@ -64,7 +68,7 @@ class QueueConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=html)
 
 
-class ConversationWatchConsumer(AsyncWebsocketConsumer):
+class ConversationWatchConsumer(RejoinsGroups, AsyncWebsocketConsumer):
     """Relays one conversation to a staff page: rendered rows, and raw deltas while streaming."""
 
     group: str | None = None
@@ -83,12 +87,15 @@ class ConversationWatchConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_NOT_FOUND)
             return
         self.group = realtime.staff_conversation_group(conversation.uuid.hex)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.join_group(self.group)
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
         if self.group is not None:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            await self.leave_group(self.group)
+
+    async def resync(self, since: float) -> None:
+        await self.send(text_data=json.dumps(rendering.RESYNC))
 
     async def chat_event(self, message: dict) -> None:
         event = message["event"]

@@ -71,7 +71,15 @@ class PanelFrame(TypedDict):
     html: str
 
 
-WatchFrame = RowFrame | DeltaFrame | RestartFrame | PanelFrame
+class ResyncFrame(TypedDict):
+    """Pushes may have been lost (Redis was away): reload the transcript from Postgres."""
+
+    type: Literal["resync"]
+
+
+RESYNC: ResyncFrame = {"type": "resync"}
+
+WatchFrame = RowFrame | DeltaFrame | RestartFrame | PanelFrame | ResyncFrame
 
 
 def row_frame(message: Message) -> RowFrame:

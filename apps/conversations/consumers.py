@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import UTC, datetime
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
+from apps.config.channel_layer import RejoinsGroups
 from apps.conversations import protocol, ratelimit, realtime, services
 from apps.ops.metrics import CHAT_FRAMES, CHAT_SOCKETS
 
@@ -17,7 +20,7 @@ logger = logging.getLogger(__name__)
 CLOSE_NO_SESSION = 4401
 
 
-class ChatConsumer(AsyncWebsocketConsumer):
+class ChatConsumer(RejoinsGroups, AsyncWebsocketConsumer):
     async def connect(self) -> None:
         session = self.scope.get("session")
         session_key = session.session_key if session is not None else None
@@ -33,7 +36,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "group"):
             CHAT_SOCKETS.dec()
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            await self.leave_group(self.group)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if text_data is None:
@@ -44,13 +47,30 @@ class ChatConsumer(AsyncWebsocketConsumer):
         except protocol.ProtocolError as exc:
             await self._send_event(realtime.error(exc.code, exc.detail))
             return
+        client_msg_id = (
+            str(event.client_msg_id) if isinstance(event, protocol.PostMessage) else None
+        )
         try:
             await self._handle(event)
+        except (OperationalError, InterfaceError):
+            # Postgres is briefly out of reach; the transaction stored nothing.
+            logger.warning("database unreachable for conversation %s", self.conversation.uuid)
+            await self._send_event(
+                realtime.error(
+                    "unavailable",
+                    "we could not take this just now; it is safe to send it again",
+                    client_msg_id=client_msg_id,
+                )
+            )
         except Exception:
             # The socket outlives any one failure; the client may resend (it is idempotent).
             logger.exception("chat frame failed for conversation %s", self.conversation.uuid)
             await self._send_event(
-                realtime.error("server_error", "something went wrong on our side; please resend")
+                realtime.error(
+                    "server_error",
+                    "something went wrong on our side; please resend",
+                    client_msg_id=client_msg_id,
+                )
             )
 
     async def _handle(self, event: protocol.ClientEvent) -> None:
@@ -89,7 +109,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def _rebind(self) -> None:
         """Staff closed the conversation: move this socket to the session's new one."""
-        await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.leave_group(self.group)
         await self._bind(self.scope["session"].session_key)
 
     async def _bind(self, session_key: str) -> None:
@@ -97,7 +117,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
             session_key=session_key
         )
         self.group = realtime.conversation_group(self.conversation.uuid.hex)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.join_group(self.group)
+
+    async def resync(self, since: float) -> None:
+        """The channel layer was away: send what changed meanwhile, from Postgres."""
+        events = await database_sync_to_async(services.replay_changed_since)(
+            conversation=self.conversation, since=datetime.fromtimestamp(since, tz=UTC)
+        )
+        for replayed in events:
+            await self._send_event(replayed)
 
     async def _resume(self, event: protocol.Resume) -> None:
         events = await database_sync_to_async(services.replay_events)(

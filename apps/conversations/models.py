@@ -119,7 +119,19 @@ class Message(models.Model):
     total_ms = models.PositiveIntegerField(null=True, blank=True)
     tokens_in = models.PositiveIntegerField(null=True, blank=True)
     tokens_out = models.PositiveIntegerField(null=True, blank=True)
+    # Replies only. A pending reply whose lease ran out was never taken (its task was lost):
+    # the reaper queues it again. A streaming reply's lease is renewed by the worker
+    # writing it; one that runs out means that worker died, and the reply is queued again.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    lease_owner = models.CharField(max_length=200, blank=True, default="")
+    # Each claim by a worker is one attempt; only the current attempt may write the row.
+    attempt = models.PositiveSmallIntegerField(default=0)
+    # How often the reply's text was voided and written again (a failed route, a dead
+    # worker): a client resuming such a reply is told to drop what it holds.
+    restarts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Every write to a reply sets this, bulk updates included: a socket that lost its
+    # channel layer for a while replays what changed since.
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -133,7 +145,13 @@ class Message(models.Model):
             # The reply queue's depth is counted on every message during a surge.
             models.Index(
                 fields=["id"], condition=models.Q(status="pending"), name="pending_messages"
-            )
+            ),
+            # The reaper's sweep: replies in flight whose lease ran out.
+            models.Index(
+                fields=["lease_until"],
+                condition=models.Q(status__in=["pending", "streaming"]),
+                name="reply_leases",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
-import redis.asyncio as aioredis
-from django.conf import settings
+import redis
 
-_client: aioredis.Redis | None = None
+from apps.config.redis_client import shared_async_redis
 
-
-def _redis() -> aioredis.Redis:
-    global _client
-    if _client is None:
-        _client = aioredis.Redis.from_url(settings.REDIS_URL)
-    return _client
+logger = logging.getLogger(__name__)
 
 
 async def allow(bucket: str, *, limit: int, window_s: int = 60) -> bool:
-    """Count one hit for ``bucket``; False once it passes ``limit`` in the current window."""
+    """Count one hit for ``bucket``; False once it passes ``limit`` in the current window.
+
+    While Redis is unreachable the limit is not enforced: refusing every customer because
+    a counter store is down would be the outage we exist to avoid.
+    """
     key = f"ratelimit:{bucket}:{int(time.time()) // window_s}"
-    pipe = _redis().pipeline()
+    pipe = shared_async_redis().pipeline()
     pipe.incr(key)
     pipe.expire(key, window_s * 2)
-    count, _ = await pipe.execute()
+    try:
+        count, _ = await pipe.execute()
+    except redis.RedisError:
+        logger.warning("rate limit unchecked: Redis unreachable")
+        return True
     return count <= limit

@@ -7,10 +7,14 @@ Channel-layer delivery is best effort; Postgres is the truth, and clients resync
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
-from typing import Literal, TypedDict
+import time
+from typing import Literal, NotRequired, TypedDict
 
 from channels.layers import get_channel_layer
+
+logger = logging.getLogger(__name__)
 
 GROUP_EVENT_TYPE = "chat.event"  # the consumer's ``chat_event`` handler relays these
 
@@ -70,6 +74,8 @@ class Error(TypedDict):
     type: Literal["error"]
     code: str
     detail: str
+    # The refused message's id, when the frame was a message: the client may resend it.
+    client_msg_id: NotRequired[str]
 
 
 ServerEvent = (
@@ -149,19 +155,29 @@ def notice(kind: str, text: str) -> Notice:
     return {"type": "notice", "kind": kind, "text": text}
 
 
-def error(code: str, detail: str) -> Error:
-    return {"type": "error", "code": code, "detail": detail}
+def error(code: str, detail: str, *, client_msg_id: str | None = None) -> Error:
+    event: Error = {"type": "error", "code": code, "detail": detail}
+    if client_msg_id is not None:
+        event["client_msg_id"] = client_msg_id
+    return event
 
 
 class _Publisher:
     """Publishes from sync code (Celery task threads) through one long-lived event loop.
 
     ``async_to_sync`` would build a loop, and a Redis connection pool, per call.
+
+    Publishing is best effort: Postgres already holds what an event says, and a socket
+    that lost events replays them (see ``apps.config.channel_layer``). A failed publish is
+    logged and dropped, and for a moment after one, deltas are not even tried, so a
+    reply keeps streaming into Postgres at full speed while Redis is away. Every other
+    event is always tried: it may be the last a client hears of its reply.
     """
 
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
+        self._quiet_until = 0.0
 
     def _ensure_loop(self) -> asyncio.AbstractEventLoop:
         with self._lock:
@@ -181,16 +197,29 @@ class _Publisher:
         loop.call_soon(started.set)
         loop.run_forever()
 
-    def send(self, groups: list[str], event: dict) -> None:
+    def send(self, groups: list[str], event: dict) -> bool:
+        """True once the layer took the event for every group."""
+        if event["type"] == "reply.delta" and time.monotonic() < self._quiet_until:
+            return False
         layer = get_channel_layer()
         message = {"type": GROUP_EVENT_TYPE, "event": event}
 
         async def send_all() -> None:
             await asyncio.gather(*(layer.group_send(group, message) for group in groups))
 
-        asyncio.run_coroutine_threadsafe(send_all(), self._ensure_loop()).result(timeout=5)
+        future = asyncio.run_coroutine_threadsafe(send_all(), self._ensure_loop())
+        try:
+            future.result(timeout=PUBLISH_TIMEOUT_S)
+        except Exception as exc:
+            future.cancel()
+            self._quiet_until = time.monotonic() + QUIET_AFTER_FAILURE_S
+            logger.warning("could not publish %s: %r", event["type"], exc)
+            return False
+        return True
 
 
+PUBLISH_TIMEOUT_S = 2.0
+QUIET_AFTER_FAILURE_S = 0.25
 _publisher = _Publisher()
 
 

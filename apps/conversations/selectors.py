@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from apps.conversations.models import Conversation, Message
 from apps.inference.prompts import Turn
 
@@ -30,14 +32,22 @@ def history_for_reply(reply: Message) -> list[Turn]:
     return [Turn(role=_PROMPT_ROLES[m.role], text=m.text) for m in messages]
 
 
+_SERVER_ROLES = [Message.Role.ASSISTANT, Message.Role.AGENT]
+
+
 def messages_to_replay(conversation: Conversation, *, message_id: int | None) -> list[Message]:
     """Server-written messages a reconnecting client may have missed, oldest first."""
-    server_roles = [Message.Role.ASSISTANT, Message.Role.AGENT]
-    messages = conversation.messages.filter(role__in=server_roles)
+    messages = conversation.messages.filter(role__in=_SERVER_ROLES)
     if message_id is not None:
         return list(messages.filter(id__gte=message_id).order_by("id"))
     latest = messages.order_by("-id").first()
     return [latest] if latest is not None else []
+
+
+def messages_changed_since(conversation: Conversation, since: datetime) -> list[Message]:
+    """Server-written messages created or written to at or after ``since``, oldest first."""
+    messages = conversation.messages.filter(role__in=_SERVER_ROLES, updated_at__gte=since)
+    return list(messages.order_by("id"))
 
 
 TREND_WINDOW = 4

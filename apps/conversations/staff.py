@@ -58,6 +58,22 @@ def _system_event(conversation: Conversation, agent, event: str, text: str) -> M
     )
 
 
+def _cancel_ai_replies(conversation: Conversation) -> list[int]:
+    """Cancel the AI replies in flight; their ids, for the workers' cancel signal.
+
+    Row locks order this after any in-progress checkpoint of a reply: a delta written
+    before the cancel is published before it, and none after.
+    """
+    in_flight = Message.objects.select_for_update().filter(
+        conversation=conversation, role=Message.Role.ASSISTANT, status__in=IN_FLIGHT
+    )
+    cancelled = list(in_flight.values_list("id", flat=True))
+    Message.objects.filter(id__in=cancelled).update(
+        status=Message.Status.CANCELLED, lease_until=None, updated_at=timezone.now()
+    )
+    return cancelled
+
+
 @dataclass(frozen=True)
 class Takeover:
     conversation: Conversation
@@ -84,13 +100,7 @@ def conversation_take_over(*, conversation_id: int, agent: AbstractBaseUser) -> 
                 f"{agent_name(conversation.assigned_agent)} already has this conversation."
             )
         raise StaffActionError("This conversation is closed.")
-    # Row locks order this after any in-progress checkpoint of the reply: a delta that
-    # was written before the takeover is published before it, and none after.
-    in_flight = Message.objects.select_for_update().filter(
-        conversation=conversation, role=Message.Role.ASSISTANT, status__in=IN_FLIGHT
-    )
-    cancelled = list(in_flight.values_list("id", flat=True))
-    Message.objects.filter(id__in=cancelled).update(status=Message.Status.CANCELLED)
+    cancelled = _cancel_ai_replies(conversation)
     event = _system_event(
         conversation, agent, Message.Event.TAKEOVER, f"{agent_name(agent)} took over"
     )
@@ -187,11 +197,7 @@ def conversation_close(*, conversation_id: int, agent: AbstractBaseUser) -> Conv
     conversation.status = Conversation.Status.CLOSED
     conversation.waiting_since = None
     conversation.save(update_fields=["status", "waiting_since", "updated_at"])
-    in_flight = Message.objects.filter(
-        conversation=conversation, role=Message.Role.ASSISTANT, status__in=IN_FLIGHT
-    )
-    cancelled = list(in_flight.values_list("id", flat=True))
-    in_flight.update(status=Message.Status.CANCELLED)
+    cancelled = _cancel_ai_replies(conversation)
     event = _system_event(
         conversation, agent, Message.Event.CLOSED, f"{agent_name(agent)} closed the conversation"
     )

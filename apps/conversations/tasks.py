@@ -1,10 +1,28 @@
+"""Celery tasks and worker lifecycle hooks: thin, they take ids and call one service."""
+
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
+from celery.signals import worker_ready, worker_shutting_down
+from django.conf import settings
 
-from apps.conversations.services import reply_generate
+from apps.conversations.leases import GENERATE_REPLY_TASK, INTERACTIVE_QUEUE
+from apps.conversations.reaper import start_reaper
+from apps.conversations.replies import drain_begin, reply_generate
 
 
-@shared_task(queue="interactive", ignore_result=True)
+@shared_task(name=GENERATE_REPLY_TASK, queue=INTERACTIVE_QUEUE, ignore_result=True)
 def generate_reply(message_id: int) -> None:
     reply_generate(message_id=message_id)
+
+
+@worker_ready.connect
+def _start_reaping(**kwargs: Any) -> None:
+    start_reaper()
+
+
+@worker_shutting_down.connect
+def _drain(**kwargs: Any) -> None:
+    drain_begin(settings.WORKER_DRAIN_S)

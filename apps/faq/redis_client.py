@@ -1,28 +1,18 @@
-"""The FAQ app's Redis connection and key names (all under ``settings.FAQ_REDIS_PREFIX``)."""
+"""The FAQ app's Redis keys (all under ``settings.FAQ_REDIS_PREFIX``) and its client."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import redis
 from django.conf import settings
+
+from apps.config.redis_client import shared_redis
 
 # Redis is a cache and a version counter here, never the truth: fail fast and fall back.
 _TIMEOUT_S = 0.5
 
 
 def get_redis() -> redis.Redis:
-    return _client(settings.REDIS_URL)
-
-
-@lru_cache(maxsize=4)
-def _client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(
-        url,
-        decode_responses=True,
-        socket_timeout=_TIMEOUT_S,
-        socket_connect_timeout=_TIMEOUT_S,
-    )
+    return shared_redis(_TIMEOUT_S, decode=True)
 
 
 def key(*parts: object) -> str:

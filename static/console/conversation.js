@@ -59,6 +59,9 @@ const handlers = {
   panel(f) {
     replaceOrAppend(f.id, f.html, null);
   },
+  resync() {
+    resync();
+  },
 };
 
 function resync() {

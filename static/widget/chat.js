@@ -15,6 +15,15 @@ const outbox = new Map(); // client_msg_id -> text, until the server accepts it
 let socket = null;
 let retryMs = 500;
 let latestReplyId = null;
+let lastEventAt = Date.now();
+
+// Close code 1012: the server is restarting (a deploy); another instance takes us at once.
+const CLOSE_SERVICE_RESTART = 1012;
+const MAX_RETRY_MS = 5000;
+// Live events are best effort. An unfinished reply we have heard nothing of for this long
+// is resumed from the server's copy.
+const STALL_MS = 8000;
+const jitter = (ms) => ms / 2 + Math.random() * (ms / 2);
 
 // Python counts characters in code points, so seq does too.
 const cpLength = (s) => [...s].length;
@@ -105,6 +114,13 @@ const handlers = {
     bubble("notice", e.text, { kind: e.kind });
   },
   error(e) {
+    if (e.code === "unavailable" && outbox.has(e.client_msg_id)) {
+      // Nothing was stored; the desk is briefly unreachable. Send it again shortly.
+      statusLine.textContent = "retrying…";
+      const text = outbox.get(e.client_msg_id);
+      setTimeout(() => send({ type: "message", client_msg_id: e.client_msg_id, text }), jitter(2000));
+      return;
+    }
     bubble("error", e.detail, { code: e.code });
     thinking.hidden = true;
   },
@@ -155,6 +171,7 @@ function connect() {
     for (const [id, text] of outbox) send({ type: "message", client_msg_id: id, text });
   });
   socket.addEventListener("message", (msg) => {
+    lastEventAt = Date.now();
     let event;
     try {
       event = JSON.parse(msg.data);
@@ -164,11 +181,19 @@ function connect() {
     const handler = handlers[event.type];
     if (handler) handler(event);
   });
-  socket.addEventListener("close", () => {
+  socket.addEventListener("close", (ev) => {
     statusLine.textContent = "reconnecting…";
-    setTimeout(connect, retryMs);
-    retryMs = Math.min(retryMs * 2, 8000);
+    const delay = ev.code === CLOSE_SERVICE_RESTART ? 250 : retryMs;
+    setTimeout(connect, jitter(delay));
+    retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
   });
+}
+
+function resumeIfStalled() {
+  const entry = latestReplyId === null ? null : replies.get(latestReplyId);
+  if (!entry || entry.done || Date.now() - lastEventAt < STALL_MS) return;
+  lastEventAt = Date.now();
+  send(resumeState());
 }
 
 form.addEventListener("submit", (ev) => {
@@ -199,3 +224,4 @@ for (const el of log.querySelectorAll('[data-role="assistant"]')) {
 }
 
 connect();
+setInterval(resumeIfStalled, 1000);

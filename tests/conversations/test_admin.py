@@ -13,8 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def conversation(monkeypatch):
-    monkeypatch.setattr(services, "_enqueue_reply", lambda message_id: None)
+def conversation():
     conversation = services.conversation_for_session(session_key=uuid.uuid4().hex)
     services.message_post(
         conversation=conversation, client_msg_id=uuid.uuid4(), text="Where is my refund?"

@@ -16,11 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def conversation(monkeypatch):
-    monkeypatch.setattr(services, "_enqueue_reply", lambda message_id: None)
-    monkeypatch.setattr("apps.conversations.realtime.publish", lambda *a: None)
-    monkeypatch.setattr("apps.conversations.realtime.publish_to_staff", lambda *a: None)
-    monkeypatch.setattr("apps.conversations.realtime.publish_queue_change", lambda *a: None)
+def conversation():
     return services.conversation_for_session(session_key=uuid.uuid4().hex)
 
 

@@ -7,14 +7,13 @@ import time
 import uuid
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
 
-from apps.conversations import realtime, services, staff
+from apps.conversations import replies, services, staff
 from apps.conversations.models import Conversation, Message
 from apps.conversations.selectors import conversation_transcript
 from apps.inference.service import ReplyOutcome
+from tests.realtime import GroupListener
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,30 +36,6 @@ class SlowStream:
             yield f"word{i} "
 
 
-class GroupListener:
-    """Reads a conversation's customer group through the real Redis channel layer."""
-
-    def __init__(self, conversation: Conversation) -> None:
-        self.layer = get_channel_layer()
-        self.channel = async_to_sync(self.layer.new_channel)()
-        group = realtime.conversation_group(conversation.uuid.hex)
-        async_to_sync(self.layer.group_add)(group, self.channel)
-
-    def drain(self, quiet_s: float = 1.0) -> list[dict]:
-        async def read() -> list[dict]:
-            import asyncio
-
-            events = []
-            while True:
-                try:
-                    message = await asyncio.wait_for(self.layer.receive(self.channel), quiet_s)
-                except TimeoutError:
-                    return events
-                events.append(message["event"])
-
-        return async_to_sync(read)()
-
-
 @pytest.fixture
 def agents():
     users = get_user_model().objects
@@ -68,8 +43,7 @@ def agents():
 
 
 @pytest.fixture
-def conversation(monkeypatch):
-    monkeypatch.setattr(services, "_enqueue_reply", lambda message_id: None)
+def conversation():
     conversation = services.conversation_for_session(session_key=uuid.uuid4().hex)
     return conversation
 
@@ -82,12 +56,12 @@ def test_it_stops_a_streaming_reply_on_takeover_and_sends_no_ai_text_after(
     conversation, agents, monkeypatch
 ):
     stream = SlowStream()
-    monkeypatch.setattr(services, "stream_reply", lambda *a, **kw: stream)
+    monkeypatch.setattr(replies, "stream_reply", lambda *a, **kw: stream)
     post(conversation, "where is my parcel?")
     reply = Message.objects.get(role=Message.Role.ASSISTANT)
     listener = GroupListener(conversation)
 
-    writer = threading.Thread(target=services.reply_generate, kwargs={"message_id": reply.id})
+    writer = threading.Thread(target=replies.reply_generate, kwargs={"message_id": reply.id})
     writer.start()
     while not Message.objects.filter(id=reply.id).exclude(text="").exists():
         time.sleep(0.01)

@@ -100,8 +100,7 @@ def test_it_rejects_invalid_business_hours():
     assert "business_close" in info.value.message_dict
 
 
-def test_escalation_follows_the_ops_flags(monkeypatch):
-    monkeypatch.setattr(services, "_enqueue_reply", lambda message_id: None)
+def test_escalation_follows_the_ops_flags():
     flags_update(user=None, changes={"escalation_negative_streak": 3})
     forget_cached_flags()
     conversation = services.conversation_for_session(session_key=uuid.uuid4().hex)

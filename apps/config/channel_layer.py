@@ -1,0 +1,101 @@
+"""channels-redis's core layer, with a ``receive`` that outlives a Redis outage.
+
+The stock layer raises from ``receive`` when Redis goes away, which ends the consumer and
+closes its websocket with 1011. Here a consumer's ``receive`` waits for Redis to answer
+again instead, then hands the consumer one ``layer.reconnected`` message: Redis may have
+restarted empty, so group memberships and undelivered events may be gone, and the
+consumer re-joins its groups and replays from Postgres (the truth) what changed since
+``since``. Every consumer on this layer handles that message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import Any
+
+import redis
+from channels_redis.core import RedisChannelLayer
+
+logger = logging.getLogger(__name__)
+
+RECONNECTED = "layer.reconnected"
+PROBE_INTERVAL_S = (0.1, 0.2, 0.5, 1.0)
+# Events published just before the failure was noticed may be lost too.
+SINCE_MARGIN_S = 2.0
+
+REDIS_DOWN = (redis.RedisError, OSError)
+
+
+class ReconnectingRedisChannelLayer(RedisChannelLayer):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._recovery: asyncio.Task[None] | None = None
+
+    async def receive(self, channel: str) -> dict[str, Any]:
+        try:
+            return await super().receive(channel)
+        except REDIS_DOWN as exc:
+            failed_at = time.time()
+            logger.warning("channel layer lost Redis (%r); waiting for it", exc)
+        await asyncio.shield(self._wait_for_redis())
+        return {"type": RECONNECTED, "since": failed_at - SINCE_MARGIN_S}
+
+    def _wait_for_redis(self) -> asyncio.Task[None]:
+        """One probe per process, however many consumers wait on it."""
+        if self._recovery is None or self._recovery.done():
+            self._recovery = asyncio.ensure_future(self._probe_until_up())
+        return self._recovery
+
+    async def _probe_until_up(self) -> None:
+        attempt = 0
+        while True:
+            try:
+                await self.connection(0).ping()
+            except REDIS_DOWN:
+                await asyncio.sleep(PROBE_INTERVAL_S[min(attempt, len(PROBE_INTERVAL_S) - 1)])
+                attempt += 1
+                continue
+            logger.info("channel layer reached Redis again")
+            return
+
+
+class RejoinsGroups:
+    """Consumer mixin: joins groups so that a Redis outage neither kills the consumer nor
+    leaves it outside its groups. ``resync(since)`` replays what the socket may have missed.
+    """
+
+    channel_layer: Any
+    channel_name: str
+
+    def _joined(self) -> set[str]:
+        if not hasattr(self, "_groups_joined"):
+            self._groups_joined: set[str] = set()
+        return self._groups_joined
+
+    async def join_group(self, group: str) -> None:
+        """Join ``group``; while Redis is down, the join happens once it is back."""
+        self._joined().add(group)
+        try:
+            await self.channel_layer.group_add(group, self.channel_name)
+        except REDIS_DOWN as exc:
+            logger.warning("could not join %s yet (%r)", group, exc)
+
+    async def leave_group(self, group: str) -> None:
+        self._joined().discard(group)
+        # Left behind while Redis is down, a membership expires on its own (group_expiry).
+        with contextlib.suppress(*REDIS_DOWN):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def layer_reconnected(self, message: dict[str, Any]) -> None:
+        for group in self._joined():
+            await self.join_group(group)
+        try:
+            await self.resync(message["since"])
+        except Exception:  # Postgres away too: the client's own resume catches up later
+            logger.warning("resync after a Redis outage failed", exc_info=True)
+
+    async def resync(self, since: float) -> None:
+        raise NotImplementedError

@@ -1,0 +1,46 @@
+"""The web process: Daphne, except that SIGTERM closes every websocket with 1012.
+
+Stock Daphne cancels its applications and drops the TCP connections, so browsers see an
+abnormal close (1006). Code 1012 ("service restart") tells the widget this is a restart:
+it reconnects at once to another instance (or this one, back) and resumes from Postgres.
+
+Run it like daphne: ``python -m apps.config.web -b 127.0.0.1 -p 8000 apps.config.asgi:application``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from daphne.cli import CommandLineInterface
+from daphne.server import Server
+from daphne.ws_protocol import WebSocketProtocol
+from twisted.internet import reactor, task
+
+logger = logging.getLogger(__name__)
+
+CLOSE_SERVICE_RESTART = 1012
+# Time for the close frames to leave before the reactor stops.
+CLOSE_GRACE_S = 0.5
+
+
+class GracefulServer(Server):
+    def kill_all_applications(self) -> Any:
+        sockets = [
+            protocol
+            for protocol in self.connections
+            if isinstance(protocol, WebSocketProtocol) and protocol.state == protocol.STATE_OPEN
+        ]
+        for protocol in sockets:
+            protocol.serverClose(code=CLOSE_SERVICE_RESTART)
+        logger.info("closed %d websockets with %d", len(sockets), CLOSE_SERVICE_RESTART)
+        waited = task.deferLater(reactor, CLOSE_GRACE_S if sockets else 0, lambda: None)
+        return waited.addCallback(lambda _: Server.kill_all_applications(self))
+
+
+class GracefulCommandLineInterface(CommandLineInterface):
+    server_class = GracefulServer
+
+
+if __name__ == "__main__":
+    GracefulCommandLineInterface.entrypoint()

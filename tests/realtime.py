@@ -1,0 +1,58 @@
+"""Reading what the desk publishes, from the real places it goes: the Redis channel layer
+and the Celery broker's queue."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+from apps.config.redis_client import shared_redis
+from apps.conversations import realtime
+from apps.conversations.leases import INTERACTIVE_QUEUE
+from apps.conversations.models import Conversation
+
+
+class GroupListener:
+    """Reads a conversation's customer group through the real Redis channel layer."""
+
+    def __init__(self, conversation: Conversation) -> None:
+        self.layer = get_channel_layer()
+        self.channel = async_to_sync(self.layer.new_channel)()
+        group = realtime.conversation_group(conversation.uuid.hex)
+        async_to_sync(self.layer.group_add)(group, self.channel)
+
+    def drain(self, quiet_s: float = 1.0) -> list[dict]:
+        async def read() -> list[dict]:
+            events = []
+            while True:
+                try:
+                    message = await asyncio.wait_for(self.layer.receive(self.channel), quiet_s)
+                except TimeoutError:
+                    return events
+                events.append(message["event"])
+
+        return async_to_sync(read)()
+
+
+class BrokerQueue:
+    """The ``interactive`` queue of the test Redis as the Celery broker holds it (no worker
+    consumes it: the live stacks use queues under their own key prefix)."""
+
+    key = INTERACTIVE_QUEUE
+
+    def clear(self) -> None:
+        shared_redis().delete(self.key)
+
+    def reply_ids(self) -> list[int]:
+        """The message ids of the queued ``generate_reply`` tasks, oldest first."""
+        raw = reversed(shared_redis().lrange(self.key, 0, -1))  # LPUSHed: newest first
+        return [self._first_arg(json.loads(item)) for item in raw]
+
+    @staticmethod
+    def _first_arg(message: dict) -> int:
+        args, _kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+        return args[0]
