@@ -68,8 +68,10 @@ def stack_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def start_process(args: list[str], log_path: Path, env: dict[str, str]) -> subprocess.Popen:
-    log = log_path.open("w")
+def start_process(
+    args: list[str], log_path: Path, env: dict[str, str], *, append: bool = False
+) -> subprocess.Popen:
+    log = log_path.open("a" if append else "w")
     return subprocess.Popen(
         args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
@@ -103,7 +105,24 @@ class LiveStack:
     base_url: str
     port: int
     workdir: Path
+    env: dict[str, str] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def start_worker(self, name: str) -> subprocess.Popen:
+        """Start (or start again) the worker called ``name``, e.g. after a kill."""
+        self.processes[name] = start_worker(self.workdir / f"{name}.log", self.env)
+        return self.processes[name]
+
+    def start_web(self) -> subprocess.Popen:
+        self.processes["web"] = start_process(
+            [str(BIN / "python"), "-m", "apps.config.web", "-b", "127.0.0.1", "-p", str(self.port),
+             "apps.config.asgi:application"],
+            self.workdir / "web.log",
+            self.env,
+            append=True,
+        )  # fmt: skip
+        wait_for_port(self.port)
+        return self.processes["web"]
 
     def new_session(self) -> str:
         """Open the widget page like a browser does and return the session cookie."""
@@ -169,20 +188,18 @@ class ChatClient:
         self.ws.close()
 
 
-def start_live_stack(workdir: Path, **settings_env: str) -> LiveStack:
-    """Each stack gets its own Celery queues, so two stacks never take each other's tasks."""
+def start_live_stack(workdir: Path, *, workers: int = 1, **settings_env: str) -> LiveStack:
+    """Each stack gets its own Celery queues, so two stacks never take each other's tasks.
+
+    Workers are named ``worker``, ``worker2``, …
+    """
     port = free_port()
     env = stack_env(CELERY_KEY_PREFIX=f"stack{port}:", **settings_env)
-    stack = LiveStack(base_url=f"http://127.0.0.1:{port}", port=port, workdir=workdir)
+    stack = LiveStack(base_url=f"http://127.0.0.1:{port}", port=port, workdir=workdir, env=env)
     try:
-        stack.processes["worker"] = start_worker(workdir / "worker.log", env)
-        stack.processes["web"] = start_process(
-            [str(BIN / "python"), "-m", "apps.config.web", "-b", "127.0.0.1", "-p", str(port),
-             "apps.config.asgi:application"],
-            workdir / "web.log",
-            env,
-        )  # fmt: skip
-        wait_for_port(port)
+        for index in range(workers):
+            stack.start_worker("worker" if index == 0 else f"worker{index + 1}")
+        stack.start_web()
     except BaseException:
         stack.stop()
         raise

@@ -174,15 +174,19 @@ CELERY_BROKER_URL = REDIS_URL
 CELERY_KEY_PREFIX = env.str("CELERY_KEY_PREFIX", default="")
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     **broker_transport_options(CELERY_KEY_PREFIX),
-    # An unacked task comes back after this long. Longer than any reply may take, so a
-    # running reply is not handed out twice; the reply lease below recovers dead workers
-    # far sooner than this.
+    # A task delivered to a worker that died before it started comes back after this.
     "visibility_timeout": _positive("CELERY_VISIBILITY_TIMEOUT_S", 120),
 }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A task is acked when it starts, and a worker takes a task only when a thread is free, so
+# a worker never holds unacked tasks. Recovering a reply whose worker died is the reply
+# lease's job (see apps.conversations.leases), not the broker's: it is faster than a
+# visibility timeout and it also covers a task that failed half-way. Holding unacked
+# tasks also crashes a Celery 5.7 worker when the Redis connection drops (kombu closes
+# the channel twice and the second close restores them without a transport).
+CELERY_TASK_ACKS_LATE = False
+CELERY_WORKER_DISABLE_PREFETCH = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # a worker waits out a Redis outage

@@ -1,3 +1,24 @@
 from __future__ import annotations
 
+import pytest
+
+from apps.ops.flags import flags_bump_version
+from apps.ops.services import flags_update
 from tests.inference.fixtures import mlx_server  # noqa: F401
+from tests.inference.servers import FaultyProxy
+
+
+@pytest.fixture
+def paced_cloud(transactional_db, mlx_server):  # noqa: F811
+    """Replies from the real "cloud" server (``mlx_lm.server``), each streamed chunk held
+    30 ms by a loopback proxy, as a hosted model streams: long enough to interrupt.
+
+    The flags say ``cloud_only``; stacks started after this see it. Yields the proxy; a
+    stack reaches it at ``CLOUD_BASE_URL=proxy.base_url``.
+    """
+    mlx_server.start()
+    proxy = FaultyProxy(mlx_server.port, pace_s=0.03)
+    flags_update(user=None, changes={"mode": "cloud_only"})
+    yield proxy
+    proxy.close()
+    flags_bump_version()  # other stacks re-read the flags once this test's rows are gone

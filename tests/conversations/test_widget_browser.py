@@ -5,9 +5,6 @@ from __future__ import annotations
 import pytest
 
 from apps.conversations.models import Conversation, Message
-from apps.ops.flags import flags_bump_version
-from apps.ops.services import flags_update
-from tests.inference.servers import FaultyProxy
 from tests.stack import start_live_stack
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -26,20 +23,12 @@ RECORD_BUBBLE_LENGTHS = """
 
 
 @pytest.fixture
-def trickling_stack(transactional_db, mlx_server, tmp_path):
-    """A stack whose replies come from the real "cloud" server through a proxy that passes
-    each streamed chunk on after 30 ms, like a hosted model: the tiny local model writes a
-    whole answer in ~50 ms, too fast to watch a bubble grow on a busy machine."""
-    mlx_server.start()
-    proxy = FaultyProxy(mlx_server.port, pace_s=0.03)
-    flags_update(user=None, changes={"mode": "cloud_only"})
-    stack = start_live_stack(tmp_path, CLOUD_BASE_URL=proxy.base_url, REPLY_FLUSH_MS="10")
-    try:
-        yield stack
-    finally:
-        stack.stop()
-        proxy.close()
-        flags_bump_version()  # other stacks re-read the flags once this test's rows are gone
+def trickling_stack(paced_cloud, tmp_path):
+    """The tiny local model writes a whole answer in ~50 ms, too fast to watch a bubble
+    grow on a busy machine: replies come from the paced cloud instead."""
+    stack = start_live_stack(tmp_path, CLOUD_BASE_URL=paced_cloud.base_url, REPLY_FLUSH_MS="10")
+    yield stack
+    stack.stop()
 
 
 def test_it_streams_a_reply_into_the_widget_at_phone_width(
