@@ -62,12 +62,16 @@ class PrivateRedis:
         return time.monotonic()
 
 
+def reply_writer(stack: LiveStack, message_id: int) -> str:
+    """The name of the stack worker whose lease the reply carries."""
+    pid = int(Message.objects.get(id=message_id).lease_owner.rsplit(":", 1)[1])
+    return next(name for name, proc in stack.processes.items() if proc.pid == pid)
+
+
 def kill_reply_writer(stack: LiveStack, message_id: int) -> str:
-    """SIGKILL the stack worker whose lease the reply carries; that worker's name."""
-    owner = Message.objects.get(id=message_id).lease_owner
-    pid = int(owner.rsplit(":", 1)[1])
-    name = next(name for name, proc in stack.processes.items() if proc.pid == pid)
-    os.kill(pid, signal.SIGKILL)
+    """SIGKILL the stack worker writing the reply; that worker's name."""
+    name = reply_writer(stack, message_id)
+    os.kill(stack.processes[name].pid, signal.SIGKILL)
     stack.processes[name].wait()
     return name
 
@@ -136,9 +140,7 @@ class ResumingClient:
         self.reconnects = 0
 
     def ask(self, text: str, *, drop_after_deltas: list[int], timeout: float = 90.0) -> Merged:
-        self.client.send_json(
-            {"type": "message", "client_msg_id": str(uuid.uuid4()), "text": text}
-        )
+        self.client.send_json({"type": "message", "client_msg_id": str(uuid.uuid4()), "text": text})
         deltas = 0
         deadline = time.monotonic() + timeout
         while self.reply.final is None:

@@ -32,7 +32,9 @@ class GracefulServer(Server):
             if isinstance(protocol, WebSocketProtocol) and protocol.state == protocol.STATE_OPEN
         ]
         for protocol in sockets:
-            protocol.serverClose(code=CLOSE_SERVICE_RESTART)
+            # autobahn's sendClose accepts only 1000 and 3000-4999 from applications;
+            # 1012 is a registered code for exactly this, so send the frame directly.
+            protocol.sendCloseFrame(code=CLOSE_SERVICE_RESTART)
         logger.info("closed %d websockets with %d", len(sockets), CLOSE_SERVICE_RESTART)
         waited = task.deferLater(reactor, CLOSE_GRACE_S if sockets else 0, lambda: None)
         return waited.addCallback(lambda _: Server.kill_all_applications(self))

@@ -51,6 +51,7 @@ def drain_begin(bound_s: float) -> None:
     """This worker stops: replies in flight get ``bound_s`` more seconds, then go back."""
     global _drain_deadline
     _drain_deadline = time.monotonic() + bound_s
+    logger.info("draining: replies in flight get %.1f s to finish", bound_s)
 
 
 def drain_due() -> bool:
