@@ -72,7 +72,7 @@ bench-fallback: system-deps venv services ## Time from a cloud failure to the fa
 	$(PY) -m tests.bench.fallback
 
 bench-faq: venv services ## FAQ retrieval accuracy, abstention and latency
-	$(PY) manage.py faq_bench
+	$(PY) -m tests.bench.faq
 
 bench-sentiment: venv ## Sentiment macro-F1, per class and language, and latency
 	$(PY) -m apps.sentiment.bench
