@@ -75,7 +75,7 @@ bench-faq: venv services ## FAQ retrieval accuracy, abstention and latency
 	$(PY) -m tests.bench.faq
 
 bench-sentiment: venv ## Sentiment macro-F1, per class and language, and latency
-	$(PY) -m apps.sentiment.bench
+	$(PY) -m tests.bench.sentiment
 
 demo-model: venv ## Rebuild the shipped demo model from its corpus
 	$(PY) manage.py build_demo_model
