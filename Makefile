@@ -72,10 +72,10 @@ bench-fallback: system-deps venv services ## Time from a cloud failure to the fa
 	$(PY) -m tests.bench.fallback
 
 bench-faq: venv services ## FAQ retrieval accuracy, abstention and latency
-	$(PY) manage.py faq_bench
+	$(PY) -m tests.bench.faq
 
 bench-sentiment: venv ## Sentiment macro-F1, per class and language, and latency
-	$(PY) -m apps.sentiment.bench
+	$(PY) -m tests.bench.sentiment
 
 demo-model: venv ## Rebuild the shipped demo model from its corpus
 	$(PY) manage.py build_demo_model

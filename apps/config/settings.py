@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "simple_history",
     "apps.ops",
     "apps.console",
+    "apps.demo_model",  # build tooling: `manage.py build_demo_model`
 ]
 
 MIDDLEWARE = [

@@ -170,8 +170,8 @@ def mlx_server_throughput(model_dir: Path, requests: list) -> float:
 
 def main() -> None:
     setup_django()
+    from apps.demo_model.build import build_bench_model
     from apps.inference.backends.local_mlx import EngineConfig, LocalEngine
-    from apps.inference.demo_model.build import build_bench_model
     from apps.inference.prompts import Turn, build_messages
 
     if not (BENCH_MODEL / "model.safetensors").exists():

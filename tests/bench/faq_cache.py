@@ -4,7 +4,7 @@ It starts Daphne and a Celery worker on the configured database (the dev DB ``su
 migrated by ``make run``/``make db``), asks one catalog question once so the cache holds its
 answer, then lets ``n`` fresh customer sessions ask it again, one after another, and times
 each. Every timed reply must come from the cache; the routes seen are part of the result.
-``manage.py faq_bench`` merges these figures into its JSON line; run alone
+``tests.bench.faq`` (``make bench-faq``) merges these figures into its JSON line; run alone
 (``python -m tests.bench.faq_cache``) it prints its own.
 """
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from apps.faq import bench
+from tests.bench import faq as bench
 from tests.faq.conftest import DATA, DEMO_CATALOG
 
 

@@ -13,7 +13,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-from apps.inference.demo_model import WEIGHTS_DIR
+from django.conf import settings
+
 from tests.stack import free_port, start_process, stop_process
 
 
@@ -22,11 +23,12 @@ def demo_model_dir(scratch: Path) -> Path:
 
     The cloud tests only need a server that streams tokens, not good answers.
     """
-    if (WEIGHTS_DIR / "config.json").exists() and (WEIGHTS_DIR / "model.safetensors").exists():
-        return WEIGHTS_DIR
-    from apps.inference.demo_model.build import build_bench_model
-    from apps.inference.demo_model.data import load_corpus
-    from apps.inference.demo_model.tokenizer import save_tokenizer, train_tokenizer
+    weights = Path(settings.DEMO_MODEL_DIR)
+    if (weights / "config.json").exists() and (weights / "model.safetensors").exists():
+        return weights
+    from apps.demo_model.build import build_bench_model
+    from apps.demo_model.data import load_corpus
+    from apps.demo_model.tokenizer import save_tokenizer, train_tokenizer
 
     tokenizer_dir = scratch / "tokenizer"
     save_tokenizer(train_tokenizer(load_corpus().all_texts()), tokenizer_dir)

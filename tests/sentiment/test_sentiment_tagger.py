@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from apps.sentiment import bench, tagger
+from apps.sentiment import tagger
 from apps.sentiment.lexicon import en, zh
 from apps.sentiment.tagger import SentimentResult, normalize, tag
+from tests.bench import sentiment as bench
 
 DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).resolve().parents[2]
@@ -204,7 +205,7 @@ def test_non_string_is_a_type_error() -> None:
 def test_tagger_imports_without_django() -> None:
     code = (
         "import sys; import apps.sentiment.tagger, apps.sentiment.escalation, "
-        "apps.sentiment.bench; print('django' in sys.modules)"
+        "tests.bench.sentiment; print('django' in sys.modules)"
     )
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)}
     out = subprocess.run(
@@ -281,7 +282,7 @@ def test_bench_meets_floor() -> None:
 
 def test_bench_cli_prints_one_json_line() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "apps.sentiment.bench", str(DATA / "dev.jsonl")],
+        [sys.executable, "-m", "tests.bench.sentiment", str(DATA / "dev.jsonl")],
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 
@@ -11,15 +12,15 @@ class Command(BaseCommand):
     help = "Train the tiny demo chat model from scratch (CPU, a few minutes) and evaluate it."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        from apps.inference.demo_model import WEIGHTS_DIR
-
-        parser.add_argument("--out", type=Path, default=WEIGHTS_DIR, help="output directory")
+        parser.add_argument(
+            "--out", type=Path, default=Path(settings.DEMO_MODEL_DIR), help="output directory"
+        )
         parser.add_argument("--steps", type=int, default=None, help="training steps")
         parser.add_argument("--seed", type=int, default=0)
 
     def handle(self, *args, out: Path, steps: int | None, seed: int, **options) -> None:
         # Imported here: mlx and the trainer are heavy and only this command needs them.
-        from apps.inference.demo_model.build import build_demo_model, print_report
+        from apps.demo_model.build import build_demo_model, print_report
 
         result = build_demo_model(out, steps=steps, seed=seed, progress=options["verbosity"] > 0)
         print_report(result)

@@ -8,7 +8,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from apps.inference.demo_model import CATALOG_PATH, CORPUS_DIR
+from apps.demo_model import CORPUS_DIR
+from apps.faq import DEMO_CATALOG
 from apps.inference.prompts import SYSTEM_PROMPT, Turn, build_messages
 
 _CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
@@ -53,7 +54,7 @@ def _read_jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
-def load_corpus(corpus_dir: Path = CORPUS_DIR, catalog_path: Path = CATALOG_PATH) -> Corpus:
+def load_corpus(corpus_dir: Path = CORPUS_DIR, catalog_path: Path = DEMO_CATALOG) -> Corpus:
     catalog = {row["id"]: row for row in _read_jsonl(catalog_path)}
     answers = {
         (r["faq_id"], r["lang"]): r["text"] for r in _read_jsonl(corpus_dir / "answers.jsonl")

@@ -1,28 +1,31 @@
-"""FAQ retrieval bench: accuracy on an evaluation set, latency with 1,000 extra entries loaded.
+"""`make bench-faq`: FAQ retrieval accuracy and latency, then answer-cache hits end to end.
 
-Run ``python manage.py faq_bench`` or ``python -m apps.faq.bench``. It never writes to the
-database: accuracy uses an index built from the catalog file, and the latency figure uses a
+    .venv/bin/python -m tests.bench.faq [--eval PATH] [--catalog PATH] [--cache-hits N]
+
+Accuracy uses an index built from the catalog file, and the latency figure uses a
 ``FaqRetriever`` over the catalog plus synthetic filler entries, with the real per-match Redis
-version check included (so the figure is what a worker pays per ``match``).
-Prints one JSON line.
+version check included (so the figure is what a worker pays per ``match``); neither writes to
+the database. The cache-hit figures come from ``tests.bench.faq_cache``, which starts the live
+stack on the dev database (``--cache-hits 0`` skips it). Prints one JSON line.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
-import os
 import random
 import statistics
 import time
 from pathlib import Path
 from typing import Any
 
+from apps.faq import DEMO_CATALOG
 from apps.faq.formats import read_rows, validate_row
 from apps.faq.index import FaqIndex, IndexDoc
+from tests.bench.common import emit, setup_django
+from tests.bench.faq_cache import cache_hit_e2e
 
-ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_CATALOG = ROOT / "apps" / "faq" / "data" / "demo_faq.jsonl"
-DEFAULT_EVAL = ROOT / "tests" / "faq" / "data" / "eval.jsonl"
+DEFAULT_EVAL = Path(__file__).resolve().parents[1] / "faq" / "data" / "eval.jsonl"
 
 
 def run(
@@ -144,12 +147,26 @@ def _filler(i: int, rng: random.Random) -> IndexDoc:
     return IndexDoc(f"filler-{i}", question, answer, "en", ("products",))
 
 
-def main() -> None:
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "apps.config.settings")
-    django.setup()
-    print(json.dumps(run(eval_path=DEFAULT_EVAL, catalog_path=DEFAULT_CATALOG)))
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL, help="eval JSONL path")
+    parser.add_argument("--catalog", type=Path, default=DEMO_CATALOG, help="catalog JSONL")
+    parser.add_argument("--filler", type=int, default=1000, help="synthetic entries for timing")
+    parser.add_argument("--rounds", type=int, default=5, help="timing passes over the set")
+    parser.add_argument(
+        "--cache-hits",
+        type=int,
+        default=50,
+        help="answer-cache hits to time over the websocket (starts the stack); 0 skips",
+    )
+    args = parser.parse_args(argv)
+    setup_django()
+    result = run(
+        eval_path=args.eval, catalog_path=args.catalog, filler=args.filler, rounds=args.rounds
+    )
+    if args.cache_hits:
+        result |= cache_hit_e2e(args.cache_hits)
+    emit(result)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import numpy as np
 from mlx.utils import tree_flatten
 from mlx_lm.models.qwen2 import Model, ModelArgs
 
-from apps.inference.demo_model import fastmath
+from apps.demo_model import fastmath
 
 
 def qwen2_config(

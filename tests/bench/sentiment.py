@@ -1,6 +1,6 @@
-"""Score the tagger on a labelled JSONL file and time it.
+"""`make bench-sentiment`: score the tagger on a labelled JSONL file and time it.
 
-Usage: ``python -m apps.sentiment.bench [path]`` (default: the held-back eval set).
+Usage: ``python -m tests.bench.sentiment [path]`` (default: the held-back eval set).
 Each input line is ``{"id", "text", "lang", "label"}``. Prints ONE JSON line with
 ``macro_f1``, per-class ``precision`` / ``recall``, ``per_language_f1`` (macro-F1 per lang),
 ``latency_ms_p50`` / ``latency_ms_p99`` and ``n``.
@@ -28,7 +28,7 @@ from pathlib import Path
 from apps.sentiment.tagger import tag
 
 LABELS = ("negative", "neutral", "positive")
-DEFAULT_PATH = Path(__file__).resolve().parents[2] / "tests" / "sentiment" / "data" / "eval.jsonl"
+DEFAULT_PATH = Path(__file__).resolve().parents[1] / "sentiment" / "data" / "eval.jsonl"
 TIMING_PASSES = 5
 
 
@@ -109,7 +109,7 @@ def evaluate(rows: Sequence[dict]) -> tuple[dict, list[dict]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m apps.sentiment.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.sentiment", description=__doc__)
     parser.add_argument("path", nargs="?", default=str(DEFAULT_PATH), help="labelled JSONL file")
     parser.add_argument("--errors", action="store_true", help="list misclassified rows on stderr")
     args = parser.parse_args(argv)

@@ -1,27 +1,26 @@
 """Build the shipped demo model: tokenizer, Qwen2 weights and a held-out score.
 
-    python -m apps.inference.demo_model.build [--out DIR] [--steps N] [--seed S]
-    python manage.py build_demo_model            # same thing through Django
+    python manage.py build_demo_model [--out DIR] [--steps N] [--seed S]
 
 For fast CPU math run with ``LD_PRELOAD=/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3
-OPENBLAS_NUM_THREADS=1``.
+OPENBLAS_NUM_THREADS=1`` (``make demo-model`` does).
 """
 
 from __future__ import annotations
 
-import argparse
 import random
 import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from apps.inference.demo_model import WEIGHTS_DIR
-from apps.inference.demo_model.data import Corpus, conversation, epoch_samples, load_corpus
-from apps.inference.demo_model.evaluate import evaluate_model
-from apps.inference.demo_model.tokenizer import ChatEncoder, save_tokenizer, train_tokenizer
+from django.conf import settings
 
-__all__ = ["build_bench_model", "build_demo_model", "evaluate_model", "main"]
+from apps.demo_model.data import Corpus, conversation, epoch_samples, load_corpus
+from apps.demo_model.evaluate import evaluate_model
+from apps.demo_model.tokenizer import ChatEncoder, save_tokenizer, train_tokenizer
+
+__all__ = ["build_bench_model", "build_demo_model", "evaluate_model", "print_report"]
 
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json")
 
@@ -30,7 +29,7 @@ def _batches(
     corpus: Corpus, encoder: ChatEncoder, batch_size: int, rng: random.Random
 ) -> Iterator[list]:
     """Endless stream of batches; every epoch draws fresh multi-turn and grounded samples."""
-    from apps.inference.demo_model.train import length_bucketed
+    from apps.demo_model.train import length_bucketed
 
     while True:
         examples = [encoder.encode(messages) for messages in epoch_samples(corpus, rng)]
@@ -50,10 +49,10 @@ def _check_chat_template(corpus: Corpus, encoder: ChatEncoder, out_dir: Path) ->
 
 
 def build_demo_model(
-    out_dir: Path = WEIGHTS_DIR, *, steps: int | None = None, seed: int = 0, progress: bool = True
+    out_dir: Path, *, steps: int | None = None, seed: int = 0, progress: bool = True
 ) -> dict:
     """Train tokenizer + model from scratch into ``out_dir`` and return the evaluation figures."""
-    from apps.inference.demo_model import train as tr
+    from apps.demo_model import train as tr
 
     out_dir = Path(out_dir)
     started = time.perf_counter()
@@ -90,19 +89,20 @@ def build_bench_model(
     kv_heads: int = 4,
     intermediate: int = 1408,
     seed: int = 0,
-    tokenizer_dir: Path = WEIGHTS_DIR,
+    tokenizer_dir: Path | None = None,
 ) -> Path:
     """An untrained (random-weight) Qwen2 of ~25M params for throughput benchmarks.
 
-    It reuses the demo tokenizer, so prompts cost the same number of tokens; its replies are
-    gibberish and may hit the end token at any point.
+    It reuses the demo tokenizer (by default the shipped one), so prompts cost the same number
+    of tokens; its replies are gibberish and may hit the end token at any point.
     """
-    from apps.inference.demo_model import train as tr
+    from apps.demo_model import train as tr
 
+    tokenizer_dir = Path(tokenizer_dir or settings.DEMO_MODEL_DIR)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in TOKENIZER_FILES:
-        shutil.copyfile(Path(tokenizer_dir) / name, out_dir / name)
+        shutil.copyfile(tokenizer_dir / name, out_dir / name)
     tok = ChatEncoder(_load_tokenizers_tokenizer(out_dir))
     config = tr.qwen2_config(
         tok.tok.get_vocab_size(),
@@ -140,21 +140,3 @@ def print_report(result: dict) -> None:
     for lang in ("en", "zh"):
         print(format_score(f"score[{lang}]", question_only["by_lang"][lang]))
     print(format_score("score", question_only))
-
-
-def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=WEIGHTS_DIR)
-    parser.add_argument("--steps", type=int, default=None)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--no-progress", action="store_true")
-    args = parser.parse_args(argv)
-    result = build_demo_model(
-        args.out, steps=args.steps, seed=args.seed, progress=not args.no_progress
-    )
-    print_report(result)
-    return result
-
-
-if __name__ == "__main__":
-    main()

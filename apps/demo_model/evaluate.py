@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from apps.inference.demo_model.data import QA, Corpus, detect_lang, load_corpus
+from apps.demo_model.data import QA, Corpus, detect_lang, load_corpus
 from apps.inference.prompts import Turn, build_messages
 
 
