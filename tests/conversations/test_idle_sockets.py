@@ -75,13 +75,9 @@ def test_idle_sockets_and_an_idle_widget_still_get_their_next_event(
     page.press("#chat-input", "Enter")
     page.wait_for_selector(".msg--assistant[data-status='done']", timeout=30_000)
     assert page.evaluate("window.__statuses") == []  # never left "online"
-    opened = (
-        (live_stack.workdir / "web.log")
-        .read_text()
-        .count(
-            f"chat socket opened for conversation {Conversation.objects.get(session_key=session).uuid}"
-        )
-    )
+    widget_conversation = Conversation.objects.get(session_key=session)
+    web_log = (live_stack.workdir / "web.log").read_text()
+    opened = web_log.count(f"chat socket opened for conversation {widget_conversation.uuid}")
     assert opened == 1  # no reconnect
     for socket in (queue, watch):
         socket.close()
