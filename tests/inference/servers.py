@@ -98,7 +98,8 @@ class FaultyProxy:
 
     ``delay_s`` holds back the first response byte; ``pace_s`` holds back every response
     chunk (a backend that streams at a trickle); ``stall_after`` forwards that many
-    response bytes and then nothing more. ``connections`` counts accepted clients.
+    response bytes and then nothing more; ``cut`` breaks the link until ``heal``.
+    ``connections`` counts accepted clients.
     """
 
     def __init__(
@@ -116,6 +117,7 @@ class FaultyProxy:
         self.connections = 0
         self._closed = threading.Event()
         self._sockets: list[socket.socket] = []
+        self.cut_off = False
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
         threading.Thread(target=self._accept, daemon=True).start()
@@ -126,7 +128,20 @@ class FaultyProxy:
 
     def close(self) -> None:
         self._closed.set()
-        for sock in [self._listener, *self._sockets]:
+        self._drop([self._listener, *self._sockets])
+
+    def cut(self) -> None:
+        """The network fails: open connections break and new ones are hung up at once."""
+        self.cut_off = True
+        sockets, self._sockets = self._sockets, []
+        self._drop(sockets)
+
+    def heal(self) -> None:
+        self.cut_off = False
+
+    @staticmethod
+    def _drop(sockets: list[socket.socket]) -> None:
+        for sock in sockets:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)  # wakes threads blocked in recv
             with contextlib.suppress(OSError):
@@ -138,6 +153,9 @@ class FaultyProxy:
                 client, _ = self._listener.accept()
             except OSError:
                 return
+            if self.cut_off:
+                client.close()
+                continue
             self.connections += 1
             upstream = socket.create_connection(("127.0.0.1", self.target_port))
             self._sockets += [client, upstream]
