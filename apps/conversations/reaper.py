@@ -34,7 +34,6 @@ class Reaper:
         self._thread.join()
 
     def sweep(self) -> int:
-        close_old_connections()  # a connection broken by a Postgres blip is replaced
         return replies_reap(every_pending=self._redis_restarted())
 
     def _redis_restarted(self) -> bool:
@@ -55,6 +54,7 @@ class Reaper:
 
     def _sweep_until_stopped(self) -> None:
         while not self._stop.wait(self.interval_s):
+            close_old_connections()  # a connection broken by a Postgres blip is replaced
             try:
                 if requeued := self.sweep():
                     logger.info("reaper queued %s replies again", requeued)

@@ -61,6 +61,6 @@ def test_it_refuses_then_answers_across_a_postgres_blip(paced_cloud, database_li
         stack.stop()
 
     replies = Message.objects.filter(role=Message.Role.ASSISTANT).order_by("id")
-    assert [r.id for r in replies][0] == first_reply and len(replies) == 2
+    assert replies[0].id == first_reply and len(replies) == 2
     assert all(r.status == Message.Status.DONE and ends[r.id] == r.text != "" for r in replies)
     assert Message.objects.filter(client_msg_id=second).count() == 1

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+import re
+
 import pytest
 
 from apps.conversations.models import Conversation, Message
@@ -75,4 +78,70 @@ def test_it_renders_model_output_as_inert_text(live_stack, transactional_db, bro
     assert page.inner_text(".msg--assistant") == hostile
     assert page.locator("#chat-log img, #chat-log script").count() == 0
     assert page.evaluate("window.__pwned") is None
+    page.close()
+
+
+RECORD_BUBBLE_TEXTS = """
+() => {
+  window.__texts = [];
+  new MutationObserver(() => {
+    const bubble = document.querySelector('.msg--assistant:last-of-type');
+    if (bubble) window.__texts.push(bubble.textContent);
+  }).observe(document.getElementById('chat-log'),
+             {subtree: true, childList: true, characterData: true});
+}
+"""
+
+
+class SocketKiller:
+    """Sits between the page and the server and kills the widget's first socket after
+    ``after_deltas`` reply deltas; later sockets pass through untouched."""
+
+    def __init__(self, after_deltas: int) -> None:
+        self.after_deltas = after_deltas
+        self.sockets = 0
+        self.killed = False
+
+    def route(self, page_side) -> None:
+        server_side = page_side.connect_to_server()
+        self.sockets += 1
+        if self.killed:
+            return  # forwarded both ways by Playwright
+        deltas = 0
+
+        def from_server(message) -> None:
+            nonlocal deltas
+            page_side.send(message)
+            deltas += '"reply.delta"' in str(message)
+            if deltas >= self.after_deltas and not self.killed:
+                self.killed = True
+                page_side.close(code=4000, reason="network lost")
+                server_side.close()
+
+        server_side.on_message(from_server)
+        page_side.on_message(server_side.send)
+
+
+def test_the_widget_resumes_a_reply_whose_socket_died_mid_stream(
+    trickling_stack, transactional_db, browser
+):
+    killer = SocketKiller(after_deltas=random.Random(7).randint(1, 3))
+    page = browser.new_page()
+    page.route_web_socket(re.compile(r".*/ws/chat/$"), killer.route)
+    page.goto(trickling_stack.base_url + "/")
+    page.wait_for_selector("#chat-status:text('online')")
+    page.evaluate(RECORD_BUBBLE_TEXTS)
+
+    page.fill("#chat-input", "How long does delivery to Lisbon take?")
+    page.press("#chat-input", "Enter")
+    page.wait_for_selector(".msg--assistant[data-status='done']", timeout=60_000)
+
+    stored = Message.objects.get(role=Message.Role.ASSISTANT)
+    final = page.inner_text(".msg--assistant[data-status='done']")
+    assert killer.killed and killer.sockets >= 2  # it died, and the widget came back
+    assert final == stored.text != ""
+    # Every text the bubble ever showed was a beginning of the stored reply: no gap, no
+    # repeated characters, nothing the server did not write.
+    texts = page.evaluate("window.__texts")
+    assert texts and all(stored.text.startswith(text) for text in texts)
     page.close()
