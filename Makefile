@@ -18,7 +18,7 @@ export OPENBLAS_NUM_THREADS := 1
 endif
 endif
 
-.PHONY: run setup venv system-deps test-deps services db test lint format bench bench-engine bench-fallback bench-faq bench-sentiment demo-model clean
+.PHONY: run setup venv system-deps test-deps services db test lint format bench bench-engine bench-fallback bench-faq bench-sentiment bench-faults demo-model clean
 
 run: setup ## Set up everything and serve the demo on http://127.0.0.1:$(PORT)/
 	@echo "SurgeDesk: open http://127.0.0.1:$(PORT)/  (staff: http://127.0.0.1:$(PORT)/admin/)"
@@ -82,3 +82,6 @@ demo-model: venv ## Rebuild the shipped demo model from its corpus
 
 clean:
 	rm -rf $(VENV) staticfiles artifacts
+
+bench-faults: system-deps venv services ## Fault drills counted: worker kills, Redis restart, socket drops, a stalled cloud
+	$(PY) -m tests.bench.faults

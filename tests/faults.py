@@ -6,7 +6,6 @@ Only processes this module started are ever signalled, by their pid.
 
 from __future__ import annotations
 
-import difflib
 import os
 import signal
 import subprocess
@@ -25,9 +24,9 @@ class PrivateRedis:
     """A redis-server of our own on a spare loopback port, without persistence: a restart
     loses everything, as the worst real restart would."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, port: int | None = None) -> None:
         self.workdir = workdir
-        self.port = free_port()
+        self.port = port or free_port()
         self.proc: subprocess.Popen | None = None
         self.starts = 0
 
@@ -97,15 +96,16 @@ class Merged:
     restarts: int = 0
     final: str | None = None
     events: list[dict] = field(default_factory=list)
+    shown: list[str] = field(default_factory=list)  # the merged text after each event
 
     def compare(self, stored: str) -> tuple[int, int]:
-        """(characters of ``stored`` the client never got, characters it got that are not
-        in ``stored``), for the text merged from deltas alone (before ``reply.end``)."""
-        matched = sum(
-            block.size
-            for block in difflib.SequenceMatcher(None, stored, self.text).get_matching_blocks()
-        )
-        return len(stored) - matched, len(self.text) - matched
+        """What the customer saw against the stored reply, as the widget shows it (merged
+        deltas, then ``reply.end``'s text): (characters never shown, characters shown that
+        are not the reply's: repeated, out of place or invented, at the worst moment)."""
+        shown = self.final if self.final is not None else self.text
+        never_shown = len(stored) - _common_prefix(shown, stored)
+        wrong = max((len(s) - _common_prefix(s, stored) for s in self.shown), default=0)
+        return never_shown, wrong
 
     def apply(self, event: dict) -> None:
         self.events.append(event)
@@ -124,6 +124,11 @@ class Merged:
                 self.text += delta[held - start :]
         elif event["type"] == "reply.end":
             self.final = event["text"]
+        self.shown.append(self.final if self.final is not None else self.text)
+
+
+def _common_prefix(a: str, b: str) -> int:
+    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
 
 
 class ResumingClient:

@@ -43,10 +43,13 @@ def wait_for_port(port: int, timeout: float = 60.0) -> None:
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
 
 
-def wait_for_log(path: Path, needle: str, proc: subprocess.Popen, timeout: float = 90.0) -> None:
+def wait_for_log(
+    path: Path, needle: str, proc: subprocess.Popen, timeout: float = 90.0, skip: int = 0
+) -> None:
+    """Wait for ``needle`` in the log past its first ``skip`` bytes."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if needle in path.read_text(errors="replace"):
+        if needle in path.read_bytes()[skip:].decode(errors="replace"):
             return
         if proc.poll() is not None:
             raise RuntimeError(f"{proc.args[0]} exited early:\n{path.read_text()[-3000:]}")
@@ -88,15 +91,19 @@ def stop_process(proc: subprocess.Popen, timeout: float = 10.0) -> None:
         proc.wait()
 
 
-def start_worker(log_path: Path, env: dict[str, str], *, concurrency: int = 8) -> subprocess.Popen:
+def start_worker(
+    log_path: Path, env: dict[str, str], *, concurrency: int = 8, append: bool = False
+) -> subprocess.Popen:
+    written = log_path.stat().st_size if append and log_path.exists() else 0
     proc = start_process(
         [str(BIN / "celery"), "-A", "apps.config", "worker", "-P", "threads",
          "-c", str(concurrency), "-Q", "interactive,default", "-l", "info",
          "--without-heartbeat", "--without-mingle", "--without-gossip"],
         log_path,
         env,
+        append=append,
     )  # fmt: skip
-    wait_for_log(log_path, "ready.", proc)
+    wait_for_log(log_path, "ready.", proc, skip=written)
     return proc
 
 
@@ -110,7 +117,8 @@ class LiveStack:
 
     def start_worker(self, name: str) -> subprocess.Popen:
         """Start (or start again) the worker called ``name``, e.g. after a kill."""
-        self.processes[name] = start_worker(self.workdir / f"{name}.log", self.env)
+        again = name in self.processes
+        self.processes[name] = start_worker(self.workdir / f"{name}.log", self.env, append=again)
         return self.processes[name]
 
     def start_web(self) -> subprocess.Popen:

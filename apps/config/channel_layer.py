@@ -33,19 +33,41 @@ class ReconnectingRedisChannelLayer(RedisChannelLayer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._recovery: asyncio.Task[None] | None = None
+        # Each outage this process noticed is an epoch, with the time it began. A channel
+        # that was busy while another noticed it (so its own receive never failed) is
+        # still behind: its next receive gets ``layer.reconnected`` all the same.
+        self._outages: list[float] = []
+        self._epoch_of: dict[str, int] = {}
+
+    async def new_channel(self, prefix: str = "specific.") -> str:
+        channel: str = await super().new_channel(prefix)
+        self._epoch_of[channel] = len(self._outages)
+        return channel
+
+    def forget(self, channel: str) -> None:
+        """The channel's consumer ended."""
+        self._epoch_of.pop(channel, None)
 
     async def receive(self, channel: str) -> dict[str, Any]:
+        epoch = self._epoch_of.get(channel, len(self._outages))
+        if epoch < len(self._outages):
+            return self._reconnected(channel, since=self._outages[epoch])
         try:
             return await super().receive(channel)
         except REDIS_DOWN as exc:
-            failed_at = time.time()
             logger.warning("channel layer lost Redis (%r); waiting for it", exc)
-        await asyncio.shield(self._wait_for_redis())
-        return {"type": RECONNECTED, "since": failed_at - SINCE_MARGIN_S}
+            await asyncio.shield(self._wait_for_redis())
+        # A channel made while Redis was already away has the current outage's epoch.
+        return self._reconnected(channel, since=self._outages[min(epoch, len(self._outages) - 1)])
+
+    def _reconnected(self, channel: str, *, since: float) -> dict[str, Any]:
+        self._epoch_of[channel] = len(self._outages)
+        return {"type": RECONNECTED, "since": since - SINCE_MARGIN_S}
 
     def _wait_for_redis(self) -> asyncio.Task[None]:
         """One probe per process, however many consumers wait on it."""
         if self._recovery is None or self._recovery.done():
+            self._outages.append(time.time())
             self._recovery = asyncio.ensure_future(self._probe_until_up())
         return self._recovery
 
@@ -88,6 +110,14 @@ class RejoinsGroups:
         # Left behind while Redis is down, a membership expires on its own (group_expiry).
         with contextlib.suppress(*REDIS_DOWN):
             await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        try:
+            await super().websocket_disconnect(message)  # type: ignore[misc]
+        finally:
+            forget = getattr(self.channel_layer, "forget", None)
+            if forget is not None:  # the in-memory layer of some tests has none
+                forget(self.channel_name)
 
     async def layer_reconnected(self, message: dict[str, Any]) -> None:
         for group in self._joined():

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -103,12 +104,15 @@ def reply_hand_back(claim: Claim) -> bool:
     return _back_to_queue(_owned(claim), claim.reply.id)
 
 
-def replies_reap(*, every_pending: bool = False) -> int:
+def replies_reap(
+    *, every_pending: bool = False, write_here: Callable[[int], bool] | None = None
+) -> int:
     """Queue again the replies in flight whose lease ran out; how many were queued.
 
     ``every_pending`` queues every queued reply, lease or not: Redis restarted, and the
     broker may have lost every task it held (a duplicate task is harmless: the claim
-    turns it away).
+    turns it away). ``write_here`` takes a reply the broker cannot take right now and
+    writes it in this process, if it has room (True when it took it).
     """
     now = timezone.now()
     requeued = 0
@@ -119,7 +123,8 @@ def replies_reap(*, every_pending: bool = False) -> int:
     for message_id in lost.values_list("id", flat=True)[:REAP_BATCH]:
         # The UPDATE elects one reaper per reply among all the workers sweeping.
         if lost.filter(id=message_id).update(lease_until=_grace(now)) == 1:
-            requeued += reply_enqueue(message_id)
+            queued = reply_enqueue(message_id)
+            requeued += queued or (write_here is not None and write_here(message_id))
     return requeued
 
 

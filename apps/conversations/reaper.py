@@ -2,6 +2,10 @@
 
 Every worker runs one, so replies are recovered as long as any worker lives, with no
 process of its own to deploy; sweeps are conditional UPDATEs, so they never collide.
+
+While the broker is down (Redis away), a reply that cannot be queued is written right
+here instead, a few at a time: Postgres and the model still work, and the customer's
+socket replays the answer from Postgres once Redis is back.
 """
 
 from __future__ import annotations
@@ -14,13 +18,37 @@ from django.db import close_old_connections, connection
 
 from apps.config.redis_client import redis_run_id
 from apps.conversations.leases import replies_reap
+from apps.conversations.replies import reply_generate
 
 logger = logging.getLogger(__name__)
 
 
+class WriteHere:
+    """Writes replies in this worker's own threads, at most ``slots`` at once."""
+
+    def __init__(self, slots: int) -> None:
+        self._slots = threading.BoundedSemaphore(slots)
+
+    def __call__(self, message_id: int) -> bool:
+        if not self._slots.acquire(blocking=False):
+            return False
+        threading.Thread(target=self._write, args=(message_id,), daemon=True).start()
+        return True
+
+    def _write(self, message_id: int) -> None:
+        try:
+            reply_generate(message_id=message_id)
+        except Exception:  # its lease runs out, and the reply is written again
+            logger.exception("reply %s failed while the broker was down", message_id)
+        finally:
+            connection.close()
+            self._slots.release()
+
+
 class Reaper:
-    def __init__(self, interval_s: float) -> None:
+    def __init__(self, interval_s: float, write_here: WriteHere | None = None) -> None:
         self.interval_s = interval_s
+        self.write_here = write_here
         self._stop = threading.Event()
         self._run_id: str | None = None
         self._thread = threading.Thread(target=self._loop, name="reply-reaper", daemon=True)
@@ -34,7 +62,7 @@ class Reaper:
         self._thread.join()
 
     def sweep(self) -> int:
-        return replies_reap(every_pending=self._redis_restarted())
+        return replies_reap(every_pending=self._redis_restarted(), write_here=self.write_here)
 
     def _redis_restarted(self) -> bool:
         run_id = redis_run_id()
@@ -62,5 +90,9 @@ class Reaper:
                 logger.warning("reaper sweep failed", exc_info=True)
 
 
+# Replies one worker writes by itself while the broker is down.
+WRITE_HERE_SLOTS = 4
+
+
 def start_reaper() -> Reaper:
-    return Reaper(settings.REAPER_INTERVAL_S).start()
+    return Reaper(settings.REAPER_INTERVAL_S, WriteHere(WRITE_HERE_SLOTS)).start()
