@@ -27,6 +27,7 @@ PROBE_INTERVAL_S = (0.1, 0.2, 0.5, 1.0)
 SINCE_MARGIN_S = 2.0
 
 REDIS_DOWN = (redis.RedisError, OSError)
+JOIN_RETRY_S = (0.05, 0.1, 0.2, 0.4)
 
 
 class ReconnectingRedisChannelLayer(RedisChannelLayer):
@@ -43,6 +44,13 @@ class ReconnectingRedisChannelLayer(RedisChannelLayer):
         channel: str = await super().new_channel(prefix)
         self._epoch_of[channel] = len(self._outages)
         return channel
+
+    async def drop_loop_connections(self) -> None:
+        """Close this event loop's pooled connections (they may lead to a Redis that has
+        restarted); other loops' connections, and any receive on them, are untouched."""
+        loop_layer = self._layers.get(asyncio.get_running_loop())  # channels-redis's own
+        if loop_layer is not None:
+            await loop_layer.flush()
 
     def forget(self, channel: str) -> None:
         """The channel's consumer ended."""
@@ -98,12 +106,20 @@ class RejoinsGroups:
         return self._groups_joined
 
     async def join_group(self, group: str) -> None:
-        """Join ``group``; while Redis is down, the join happens once it is back."""
+        """Join ``group``; while Redis is down, the join happens once it is back.
+
+        Right after a Redis restart the pool still holds connections to the old server:
+        each failed try drops one, so a few quick tries get through.
+        """
         self._joined().add(group)
-        try:
-            await self.channel_layer.group_add(group, self.channel_name)
-        except REDIS_DOWN as exc:
-            logger.warning("could not join %s yet (%r)", group, exc)
+        for delay_s in JOIN_RETRY_S:
+            try:
+                await self.channel_layer.group_add(group, self.channel_name)
+                return
+            except REDIS_DOWN as exc:
+                failure = exc
+            await asyncio.sleep(delay_s)
+        logger.warning("could not join %s yet (%r)", group, failure)
 
     async def leave_group(self, group: str) -> None:
         self._joined().discard(group)

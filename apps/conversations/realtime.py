@@ -205,7 +205,16 @@ class _Publisher:
         message = {"type": GROUP_EVENT_TYPE, "event": event}
 
         async def send_all() -> None:
-            await asyncio.gather(*(layer.group_send(group, message) for group in groups))
+            try:
+                await asyncio.gather(*(layer.group_send(group, message) for group in groups))
+            except Exception:
+                # After a Redis restart the pool's connections lead to the old server: try
+                # once more on new ones (this loop only publishes).
+                drop = getattr(layer, "drop_loop_connections", None)
+                if drop is None:  # the in-memory layer of some tests
+                    raise
+                await drop()
+                await asyncio.gather(*(layer.group_send(group, message) for group in groups))
 
         future = asyncio.run_coroutine_threadsafe(send_all(), self._ensure_loop())
         try:

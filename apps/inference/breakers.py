@@ -7,13 +7,17 @@ passed (half-open); ``BREAKER_SUCCESS_THRESHOLD`` successes in a row close it ag
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import UTC, datetime, timedelta
 
 import pybreaker
+import redis
 from django.conf import settings
 
 from apps.config.redis_client import shared_redis
+
+logger = logging.getLogger(__name__)
 
 BACKENDS = ("local", "cloud")
 CLOSED, OPEN, HALF_OPEN = pybreaker.STATE_CLOSED, pybreaker.STATE_OPEN, pybreaker.STATE_HALF_OPEN
@@ -85,8 +89,19 @@ def _reset_elapsed(breaker: pybreaker.CircuitBreaker) -> bool:
     return datetime.now(UTC) >= opened_at + timedelta(seconds=breaker.reset_timeout)
 
 
+class _FailOpenRedisStorage(pybreaker.CircuitRedisStorage):
+    """pybreaker's Redis storage, which fails open on every read, except when it is made:
+    a breaker first needed while Redis is down must not fail the reply."""
+
+    def _initialize_redis_state(self, state: str) -> None:
+        try:
+            super()._initialize_redis_state(state)
+        except redis.RedisError:
+            logger.warning("breaker state not initialised: Redis unreachable")  # done on read
+
+
 def _make_breaker(backend: str) -> pybreaker.CircuitBreaker:
-    storage = pybreaker.CircuitRedisStorage(
+    storage = _FailOpenRedisStorage(
         pybreaker.STATE_CLOSED,
         shared_redis(),
         namespace=f"{settings.BREAKER_NAMESPACE}:{backend}",

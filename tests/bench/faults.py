@@ -30,10 +30,13 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import signal
+import sys
 import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -132,19 +135,27 @@ def r2_redis_restart(stack, private_redis, conversations: int = 12, questions: i
                 with lock:
                     asked.append((sent, None))
                     closed[0] += 1
+                import redis as _r
+
+                rc = _r.Redis.from_url(private_redis.url)
+                keys = {k.decode(): rc.type(k).decode() for k in rc.keys("*")}
+                lens = {k: rc.llen(k) for k, t in keys.items() if t == "list"}
+                progress(f"R2 stuck: sent at {sent - t0:.2f}, keys {keys} lens {lens}")
                 return
             with lock:
                 asked.append((sent, time.monotonic()))
                 errors.extend(e for e in events if e["type"] == "error")
         client.close()
 
+    t0 = time.monotonic()
     threads = [threading.Thread(target=converse, args=(i,)) for i in range(conversations)]
     for thread in threads:
         thread.start()
     time.sleep(2.0)
     down_at = time.monotonic()
+    progress(f"R2: Redis down at {down_at - t0:.2f}")
     up_at = private_redis.restart(down_s=3.0)
-    progress("R2: Redis restarted")
+    progress(f"R2: Redis back at {up_at - t0:.2f}")
     for thread in threads:
         thread.join(180)
     affected = [
@@ -158,6 +169,7 @@ def r2_redis_restart(stack, private_redis, conversations: int = 12, questions: i
     return {
         "messages": expected,
         "replies_done": done,
+        "replies_by_status": dict(Counter(replies.values_list("status", flat=True))),
         "lost": expected - done,
         "duplicated": replies.count() - customer,
         "errors_seen": len(errors),
@@ -204,10 +216,11 @@ def r4_stall(stack, cloud, messages: int = 16, every_s: float = 0.25) -> dict:
     """Customers keep arriving while the cloud stalls: each gets its fallback answer, and
     the breaker opens as the first stalled requests reach their TTFT deadline."""
     from apps.conversations.models import Message
-    from apps.inference.breakers import breaker_states
+    from apps.inference.breakers import breaker_states, get_breaker
     from apps.ops.flags import current_flags
 
     deadline_ms = current_flags().ttft_deadline_ms
+    get_breaker("cloud").close()  # R4 starts from a healthy cloud
     cloud.delay_s = 10.0
     stalled_at = time.monotonic()
     opened_at: list[float] = []
@@ -259,6 +272,8 @@ def main() -> None:
     parser.add_argument("--kills", type=int, default=50)
     parser.add_argument("--drops", type=int, default=100)
     args = parser.parse_args()
+    # A SIGTERM unwinds like Ctrl-C: every process and the scratch database are cleaned up.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     workdir = Path(tempfile.mkdtemp(prefix="surgedesk-bench-faults-"))
     redis_port = free_port()
     database = f"surgedesk_faults_{uuid.uuid4().hex[:8]}"
