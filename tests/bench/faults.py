@@ -135,12 +135,7 @@ def r2_redis_restart(stack, private_redis, conversations: int = 12, questions: i
                 with lock:
                     asked.append((sent, None))
                     closed[0] += 1
-                import redis as _r
-
-                rc = _r.Redis.from_url(private_redis.url)
-                keys = {k.decode(): rc.type(k).decode() for k in rc.keys("*")}
-                lens = {k: rc.llen(k) for k, t in keys.items() if t == "list"}
-                progress(f"R2 stuck: sent at {sent - t0:.2f}, keys {keys} lens {lens}")
+                progress(f"R2: no reply to a message sent at {sent - t0:.2f} s")
                 return
             with lock:
                 asked.append((sent, time.monotonic()))
