@@ -81,6 +81,17 @@ def browser():
 
 
 @pytest.fixture
+def private_redis(tmp_path):
+    """A redis-server of the test's own, to stop and restart (never the machine's)."""
+    from tests.faults import PrivateRedis
+
+    server = PrivateRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS

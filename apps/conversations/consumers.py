@@ -18,6 +18,8 @@ from apps.ops.metrics import CHAT_FRAMES, CHAT_SOCKETS
 logger = logging.getLogger(__name__)
 
 CLOSE_NO_SESSION = 4401
+UNAVAILABLE = "we could not take this just now; it is safe to send it again"
+SERVER_ERROR = "something went wrong on our side; please resend"
 
 
 class ChatConsumer(RejoinsGroups, AsyncWebsocketConsumer):
@@ -47,31 +49,21 @@ class ChatConsumer(RejoinsGroups, AsyncWebsocketConsumer):
         except protocol.ProtocolError as exc:
             await self._send_event(realtime.error(exc.code, exc.detail))
             return
-        client_msg_id = (
-            str(event.client_msg_id) if isinstance(event, protocol.PostMessage) else None
-        )
         try:
             await self._handle(event)
         except (OperationalError, InterfaceError):
             # Postgres is briefly out of reach; the transaction stored nothing.
             logger.warning("database unreachable for conversation %s", self.conversation.uuid)
-            await self._send_event(
-                realtime.error(
-                    "unavailable",
-                    "we could not take this just now; it is safe to send it again",
-                    client_msg_id=client_msg_id,
-                )
-            )
+            await self._refuse(event, "unavailable", UNAVAILABLE)
         except Exception:
             # The socket outlives any one failure; the client may resend (it is idempotent).
             logger.exception("chat frame failed for conversation %s", self.conversation.uuid)
-            await self._send_event(
-                realtime.error(
-                    "server_error",
-                    "something went wrong on our side; please resend",
-                    client_msg_id=client_msg_id,
-                )
-            )
+            await self._refuse(event, "server_error", SERVER_ERROR)
+
+    async def _refuse(self, event: protocol.ClientEvent, code: str, detail: str) -> None:
+        """An error for a valid frame we could not handle, naming the message if it was one."""
+        msg_id = str(event.client_msg_id) if isinstance(event, protocol.PostMessage) else None
+        await self._send_event(realtime.error(code, detail, client_msg_id=msg_id))
 
     async def _handle(self, event: protocol.ClientEvent) -> None:
         if isinstance(event, protocol.PostMessage):

@@ -5,19 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 from apps.config.channel_layer import RECONNECTED, ReconnectingRedisChannelLayer
 from apps.config.redis_client import channel_layer_hosts
-from tests.faults import PrivateRedis
-
-
-@pytest.fixture
-def private_redis(tmp_path):
-    server = PrivateRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 async def test_every_channel_hears_of_a_redis_restart_once(private_redis):

@@ -13,12 +13,17 @@ def paced_cloud(transactional_db, mlx_server):  # noqa: F811
     """Replies from the real "cloud" server (``mlx_lm.server``), each streamed chunk held
     30 ms by a loopback proxy, as a hosted model streams: long enough to interrupt.
 
-    The flags say ``cloud_only``; stacks started after this see it. Yields the proxy; a
-    stack reaches it at ``CLOUD_BASE_URL=proxy.base_url``.
+    The flags say ``cloud_only``, with long deadlines; stacks started after this see it.
+    Yields the proxy; a stack reaches it at ``CLOUD_BASE_URL=proxy.base_url``.
     """
     mlx_server.start()
     proxy = FaultyProxy(mlx_server.port, pace_s=0.03)
-    flags_update(user=None, changes={"mode": "cloud_only"})
+    # Generous deadlines: on a loaded machine the real server may be slow to start a
+    # reply, and these tests are about faults of their own, not about deadlines.
+    flags_update(
+        user=None,
+        changes={"mode": "cloud_only", "ttft_deadline_ms": 20000, "total_deadline_ms": 60000},
+    )
     yield proxy
     proxy.close()
     flags_bump_version()  # other stacks re-read the flags once this test's rows are gone

@@ -9,20 +9,12 @@ import time
 import pytest
 
 from apps.conversations.models import Message
-from tests.faults import Conversation, PrivateRedis, converse
+from tests.faults import Conversation, converse
 from tests.stack import start_live_stack
 
 pytestmark = [pytest.mark.slow]
 
 QUESTIONS = ["How long does delivery take?", "Can I return shoes?", "Do you ship abroad?"]
-
-
-@pytest.fixture
-def private_redis(tmp_path):
-    server = PrivateRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
