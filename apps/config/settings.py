@@ -256,9 +256,6 @@ BREAKER_RESET_TIMEOUT_S = _positive("BREAKER_RESET_TIMEOUT_S", 15)
 BREAKER_SUCCESS_THRESHOLD = _positive("BREAKER_SUCCESS_THRESHOLD", 2)
 BREAKER_NAMESPACE = _read("BREAKER_NAMESPACE", str, "surgedesk:breaker")
 
-# FAQ route: a dotted path to ``match(text, *, language) -> Match | None``.
-FAQ_MATCHER = _read("FAQ_MATCHER", str, "apps.faq.retrieval.match")
-
 # Ops routing flags: workers re-read them when the Redis version key moves, or after this
 # many seconds when Redis cannot be reached.
 OPS_FLAGS_TTL_S = _positive("OPS_FLAGS_TTL_S", 5)

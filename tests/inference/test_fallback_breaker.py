@@ -10,12 +10,12 @@ from apps.inference.breakers import breaker_state
 from apps.inference.prompts import Turn
 from apps.inference.service import stream_reply
 from apps.ops.flags import Flags
-from tests.inference.faq_stub import REFUND_ANSWER
+from tests.inference.fixtures import REFUND_ANSWER
 
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("fresh_breakers", "faq_stub")]
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("fresh_breakers", "demo_faq")]
 
 FLAGS = Flags(mode="cloud_only", max_tokens=16, ttft_deadline_ms=3000, total_deadline_ms=10000)
-HISTORY = [Turn("user", "Where is my refund?")]
+HISTORY = [Turn("user", "When will my refund arrive?")]
 
 
 def reply(flags: Flags = FLAGS):

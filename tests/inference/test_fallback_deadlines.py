@@ -9,11 +9,11 @@ import pytest
 from apps.inference.prompts import Turn
 from apps.inference.service import Restart, stream_reply
 from apps.ops.flags import Flags
-from tests.inference.faq_stub import REFUND_ANSWER
+from tests.inference.fixtures import REFUND_ANSWER
 
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("fresh_breakers", "faq_stub")]
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("fresh_breakers", "demo_faq")]
 
-HISTORY = [Turn("user", "Where is my refund?")]
+HISTORY = [Turn("user", "When will my refund arrive?")]
 
 
 def run(flags: Flags):
