@@ -100,12 +100,12 @@ def cleanup() -> None:
 @contextmanager
 def demo_faq_database() -> Iterator[None]:
     """A scratch database holding the demo FAQ catalog, dropped afterwards."""
-    from django.conf import settings
     from django.core.management import call_command
+    from django.db import connection
     from django.test.utils import setup_databases, teardown_databases
 
     # A name of its own: a test run's database (test_<name>) must never be recreated here.
-    settings.DATABASES["default"]["TEST"] = {"NAME": f"bench_fallback_{os.getpid()}"}
+    connection.settings_dict["TEST"]["NAME"] = f"bench_fallback_{os.getpid()}"
     old_config = setup_databases(verbosity=0, interactive=False)
     try:
         call_command("load_demo_faq", stdout=io.StringIO())
