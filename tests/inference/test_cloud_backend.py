@@ -73,3 +73,13 @@ def test_a_wrong_model_name_is_not_retryable(cloud_server, settings):
         list(open_stream())
     assert not caught.value.retryable
     assert caught.value.permanent
+
+
+def test_a_cancelled_stream_ends_quietly_and_hangs_up(cloud_server, proxy_factory):
+    proxy = proxy_factory(cloud_server.port, stall_after=1200)  # then silence, socket open
+    stream = open_stream(GenerationParams(max_tokens=200))
+    deltas = iter(stream)
+    next(deltas)
+    stream.cancel()  # from this thread; a reply's pump reads on another, see the next test
+    assert list(deltas) == []
+    assert proxy.wait_for_hangups(1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from apps.inference.breakers import get_breaker
 from apps.inference.prompts import Turn
 from apps.inference.service import Restart, stream_reply
 from apps.ops.flags import Flags
@@ -47,7 +48,7 @@ def test_a_fast_enough_server_meets_the_ttft_deadline(cloud_server, proxy_factor
 
 
 def test_a_stall_after_some_text_restarts_the_reply_on_the_next_route(cloud_server, proxy_factory):
-    proxy_factory(cloud_server.port, stall_after=1500)  # some chunks, then silence
+    proxy = proxy_factory(cloud_server.port, stall_after=1500)  # some chunks, then silence
     flags = Flags(mode="cloud_only", max_tokens=200, ttft_deadline_ms=3000, total_deadline_ms=1500)
     items, outcome = run(flags)
     restart_at = next(i for i, item in enumerate(items) if isinstance(item, Restart))
@@ -56,6 +57,7 @@ def test_a_stall_after_some_text_restarts_the_reply_on_the_next_route(cloud_serv
     assert items[restart_at + 1 :] == [REFUND_ANSWER]
     assert (outcome.route, outcome.fallback_reason) == ("faq", "total_deadline")
     assert outcome.restarts == 1
+    assert proxy.wait_for_hangups(1), "the stalled cloud stream was cancelled, not left open"
 
 
 def test_repeated_deadline_misses_open_the_breaker(cloud_server, proxy_factory):
@@ -67,3 +69,18 @@ def test_repeated_deadline_misses_open_the_breaker(cloud_server, proxy_factory):
         "breaker_open",
     ]
     assert proxy.connections == 2
+
+
+def test_a_reply_cancelled_mid_stream_frees_the_cloud_and_spares_its_breaker(
+    cloud_server, proxy_factory
+):
+    proxy = proxy_factory(cloud_server.port, stall_after=1500)
+    flags = Flags(mode="cloud_only", max_tokens=200, ttft_deadline_ms=3000, total_deadline_ms=9000)
+    stream = stream_reply(HISTORY, cache_key="d2", flags=flags)
+    deltas = iter(stream)
+    next(deltas)
+    stream.cancel()  # a takeover: the pump thread is blocked reading the stalled cloud
+    assert list(deltas) == []
+    assert proxy.wait_for_hangups(1)
+    assert stream.outcome.attempts == []
+    assert get_breaker("cloud").fail_counter == 0

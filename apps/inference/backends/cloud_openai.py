@@ -9,7 +9,9 @@ The SDK is imported on first use: a web process that never calls the cloud never
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -60,18 +62,25 @@ class CloudStream:
             yield from self._deltas()
         except BackendError:
             raise
-        except openai.OpenAIError as exc:
-            raise BackendError(f"cloud: {exc}", retryable=_is_retryable(exc)) from exc
-        except Exception as exc:  # a broken stream surfaces as a raw transport error
+        except Exception as exc:
             if self._cancelled.is_set():
-                return
+                return  # our own cancel broke the connection
+            if isinstance(exc, openai.OpenAIError):
+                raise BackendError(f"cloud: {exc}", retryable=_is_retryable(exc)) from exc
+            # A broken stream surfaces as a raw transport error.
             raise BackendError(f"cloud stream broke: {exc!r}", retryable=True) from exc
 
     def cancel(self) -> None:
-        """Close the HTTP response; the server stops generating when the socket closes."""
+        """Close the HTTP response; the server stops generating when the socket closes.
+
+        Closing alone does not wake a read blocked on another thread (the reply's pump)
+        before the read timeout, so the socket is shut down first. Until the response
+        headers arrive there is no response to close: that wait ends at the read timeout.
+        """
         self._cancelled.set()
         response = self._response
         if response is not None:
+            _shut_down_socket(response)
             response.close()
 
     def _deltas(self) -> Iterator[str]:
@@ -100,6 +109,14 @@ class CloudStream:
                 self.usage.finish_reason = choice.finish_reason
             if choice.delta and choice.delta.content:
                 yield choice.delta.content
+
+
+def _shut_down_socket(response: Any) -> None:
+    stream = response.response.extensions.get("network_stream")
+    sock = stream.get_extra_info("socket") if stream is not None else None
+    if sock is not None:
+        with contextlib.suppress(OSError):  # already closed by the server
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 class CloudBackend:
