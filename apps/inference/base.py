@@ -97,13 +97,22 @@ class BackendStream(Protocol):
 
 
 class Backend(Protocol):
-    """One route's backend; ``registry`` holds one per route."""
+    """One route's backend; ``registry`` holds one per route. Class attributes will do."""
 
-    route: str
-    # A language model: runs under its breaker and the deadlines; ops may pick it as default.
-    is_model: bool
-    # A whole reply from it may be saved to the answer cache (never the cache or the apology).
-    remembered: bool
+    @property
+    def route(self) -> str: ...
+
+    @property
+    def is_model(self) -> bool:
+        """A language model: runs under its breaker and the deadlines; ops may make it the
+        default."""
+        ...
+
+    @property
+    def remembered(self) -> bool:
+        """A whole reply from it may be saved to the answer cache (never the cache's own
+        answers or the apology)."""
+        ...
 
     def open(self, request: BackendRequest) -> BackendStream:
         """A stream for ``request``; raises BackendError (or NoAnswer) when it cannot start."""

@@ -30,7 +30,7 @@ class AttemptCancelled(Exception):
 
 
 _lock = threading.Lock()
-_breakers: dict[tuple, pybreaker.CircuitBreaker] = {}
+_breakers: dict[tuple[object, ...], pybreaker.CircuitBreaker] = {}
 
 
 def get_breaker(backend: str) -> pybreaker.CircuitBreaker:

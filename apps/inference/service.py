@@ -103,7 +103,7 @@ class ReplyStream:
         self.queue_depth = queue_depth
         self.flags = flags
         self.outcome = ReplyOutcome()
-        self._backend_stream: BackendStream | None = None
+        self._backend_stream: _Pump | None = None
         self._cancelled = False
 
     def cancel(self) -> None:

@@ -99,7 +99,8 @@ def _still_fresh(cached: _Cached, version: bytes | None) -> bool:
 def _read_version() -> bytes | None:
     """The version key, or None when Redis is unreachable. A missing key reads as b"0"."""
     try:
-        return shared_redis(timeout_s=0.5).get(VERSION_KEY) or b"0"
+        version = shared_redis(timeout_s=0.5).get(VERSION_KEY)  # bytes: a raw client
+        return version if isinstance(version, bytes) and version else b"0"
     except redis.RedisError:
         return None
 

@@ -14,7 +14,7 @@ import logging
 import socket
 import threading
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 
@@ -23,6 +23,7 @@ from apps.ops.vocabulary import Route
 
 if TYPE_CHECKING:
     import openai
+    from openai.types.chat import ChatCompletionMessageParam
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +87,8 @@ class CloudStream:
     def _deltas(self) -> Iterator[str]:
         self._response = self._client.chat.completions.create(
             model=self._model,
-            messages=self._messages,  # type: ignore[arg-type]
+            # Plain role/content dicts: the shape of the SDK's message TypedDicts.
+            messages=cast("list[ChatCompletionMessageParam]", self._messages),
             max_tokens=self._params.max_tokens,
             temperature=self._params.temperature,
             stream=True,

@@ -211,7 +211,8 @@ class LocalEngine:
         from mlx_lm.generate import BatchGenerator
 
         mx.set_cache_limit(self.config.mlx_cache_limit_mb * 2**20)
-        model, tokenizer = load(self.config.model)
+        loaded = load(self.config.model)  # (model, tokenizer), typed as maybe with a config
+        model, tokenizer = loaded[0], loaded[1]
         self._tokenizer = tokenizer
         self._generator = BatchGenerator(
             model,
