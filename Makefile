@@ -54,9 +54,18 @@ db: venv services
 test: test-deps venv services ## Run the whole suite (real Postgres, Redis, Celery, Chromium)
 	$(BIN)/pytest
 
-lint:
+lint: venv ## ruff (lint and format) and mypy with django-stubs
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+.PHONY: check
+# The deploy checklist runs under production settings with a throwaway key: nothing is served.
+check: venv ## Migrations up to date, Django's system checks, and its deploy checklist
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check
+	SURGEDESK_ENV=production SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+		$(PY) manage.py check --deploy --fail-level WARNING
 
 format:
 	$(BIN)/ruff format .

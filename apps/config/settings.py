@@ -48,12 +48,10 @@ def _seconds(name: str, default: float) -> float:
 
 
 DEBUG = _flag("DEBUG", False)
+# "production" requires a real SECRET_KEY and turns the HTTPS settings below on by default.
+PRODUCTION = _read("SURGEDESK_ENV", str, "dev") == "production"
 SECRET_KEY = _read("SECRET_KEY", str, DEV_SECRET_KEY)
-if (
-    not DEBUG
-    and SECRET_KEY == DEV_SECRET_KEY
-    and _read("SURGEDESK_ENV", str, "dev") == "production"
-):
+if not DEBUG and SECRET_KEY == DEV_SECRET_KEY and PRODUCTION:
     raise ImproperlyConfigured("SECRET_KEY must be set in production (SURGEDESK_ENV=production).")
 ALLOWED_HOSTS = _read("ALLOWED_HOSTS", list, ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = _read("CSRF_TRUSTED_ORIGINS", list, [])
@@ -158,10 +156,20 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = _flag("SESSION_COOKIE_SECURE", False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# HTTPS only in production; the local demo is served on plain http, so these default off.
+SESSION_COOKIE_SECURE = _flag("SESSION_COOKIE_SECURE", PRODUCTION)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = _flag("SECURE_SSL_REDIRECT", PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]  # probes and scrapers inside the network
+SECURE_HSTS_SECONDS = _read("SECURE_HSTS_SECONDS", int, 31_536_000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = _flag("SECURE_HSTS_PRELOAD", PRODUCTION)
+# Behind a proxy that terminates TLS, Daphne sees http: trust the proxy's X-Forwarded-Proto,
+# or the SSL redirect loops. Only when every request comes through that proxy.
+if _flag("TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 CHANNEL_LAYERS = {
     "default": {
@@ -255,9 +263,6 @@ BREAKER_FAIL_MAX = _positive("BREAKER_FAIL_MAX", 3)
 BREAKER_RESET_TIMEOUT_S = _positive("BREAKER_RESET_TIMEOUT_S", 15)
 BREAKER_SUCCESS_THRESHOLD = _positive("BREAKER_SUCCESS_THRESHOLD", 2)
 BREAKER_NAMESPACE = _read("BREAKER_NAMESPACE", str, "surgedesk:breaker")
-
-# FAQ route: a dotted path to ``match(text, *, language) -> Match | None``.
-FAQ_MATCHER = _read("FAQ_MATCHER", str, "apps.faq.retrieval.match")
 
 # Ops routing flags: workers re-read them when the Redis version key moves, or after this
 # many seconds when Redis cannot be reached.

@@ -105,10 +105,9 @@ def watch_frames(
     event: dict, *, conversation_id: int, user: AbstractBaseUser | AnonymousUser
 ) -> list[WatchFrame]:
     """What a staff page watching one conversation needs after ``event``."""
-    message_id = event.get("message_id")
     if event["type"] not in {"reply.start", "reply.end", "agent.message", "staff.message"}:
         return []
-    message = selectors.console_message(message_id)
+    message = selectors.console_message(event["message_id"])  # each of these names one
     frames: list[WatchFrame] = [row_frame(message)]
     if message.event in STATE_EVENTS:
         frames.extend(panel_frames(conversation_id, user))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import (
     Case,
@@ -22,6 +23,9 @@ from django.db.models.functions import Coalesce
 from apps.console.models import CannedResponse
 from apps.conversations.models import Conversation, Message
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 OPEN_STATUSES = (
     Conversation.Status.AI,
     Conversation.Status.WAITING_HUMAN,
@@ -31,7 +35,16 @@ OPEN_STATUSES = (
 TREND_EPSILON = 0.15
 
 
-def queue_conversations(*, limit: int = 200) -> QuerySet[Conversation]:
+class _QueueAnnotations(TypedDict):
+    waited_from: datetime
+    mood: float | None
+    last_score: float | None
+    previous_score: float | None
+
+
+def queue_conversations(
+    *, limit: int = 200
+) -> QuerySet[WithAnnotations[Conversation, _QueueAnnotations]]:
     """Open conversations, most urgent first.
 
     Waiting for a human first; then the longest wait (since ``waiting_since``, else since

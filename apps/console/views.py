@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import cast
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -103,7 +105,8 @@ def note(request: HtmxHttpRequest, conversation_id: int) -> HttpResponse:
 @require_POST
 @console_view
 def typing(request: HtmxHttpRequest, conversation_id: int) -> HttpResponse:
-    staff.agent_typing(conversation_id=conversation_id, agent=request.user)
+    agent = cast(AbstractBaseUser, request.user)  # console_view let in only a logged-in agent
+    staff.agent_typing(conversation_id=conversation_id, agent=agent)
     return HttpResponse(status=204)
 
 

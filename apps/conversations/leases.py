@@ -170,10 +170,12 @@ def _give_up(streaming: QuerySet[Message], message_id: int) -> bool:
     if updated != 1:
         return False
     logger.warning("reply %s failed %s attempts; it ends as an apology", message_id, reply.attempt)
-    observe_reply(route="canned", fallback_reason="attempts", status="failed", ttft_ms=None)
+    observe_reply(
+        route=Message.Route.CANNED, fallback_reason="attempts", status="failed", ttft_ms=None
+    )
     group = reply.conversation.uuid.hex
     realtime.publish(group, realtime.reply_restart(message_id, "attempts"))
-    realtime.publish(group, realtime.reply_end(message_id, text, "canned", None))
+    realtime.publish(group, realtime.reply_end(message_id, text, Message.Route.CANNED, None))
     return True
 
 

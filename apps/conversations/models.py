@@ -5,6 +5,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from apps.ops import vocabulary
+
 
 class Sentiment(models.TextChoices):
     NEGATIVE = "negative"
@@ -84,13 +86,7 @@ class Message(models.Model):
         CLOSED = "closed"
         NOTE = "note"
 
-    class Route(models.TextChoices):
-        LOCAL = "local"
-        CLOUD = "cloud"
-        FAQ = "faq"
-        CACHE = "cache"
-        CANNED = "canned"
-        AGENT = "agent"
+    Route = vocabulary.Route  # one vocabulary for routes: apps/ops/vocabulary.py
 
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="messages"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeGuard
 
 from django.conf import settings
 
@@ -88,11 +90,11 @@ def _parse_resume(data: dict) -> Resume:
     return Resume(last_seq=last_seq, message_id=message_id)
 
 
-def _is_int(value: object) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-_PARSERS = {
+_PARSERS: dict[str, Callable[[dict[str, Any]], ClientEvent]] = {
     "message": _parse_message,
     "resume": _parse_resume,
     "handoff": lambda data: Handoff(),

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
+
+from django.db.models import QuerySet
 
 from apps.conversations.models import Conversation, Message
 from apps.inference.prompts import Turn
 
-_PROMPT_ROLES = {Message.Role.CUSTOMER: "user", Message.Role.ASSISTANT: "assistant"}
+_PROMPT_ROLES: dict[str, Literal["user", "assistant"]] = {
+    Message.Role.CUSTOMER: "user",
+    Message.Role.ASSISTANT: "assistant",
+}
 
 
 def open_conversation_for_session(session_key: str) -> Conversation | None:
@@ -56,11 +62,12 @@ TREND_STEP = 0.2
 
 def sentiment_trend(conversation: Conversation) -> str:
     """'improving', 'worsening' or 'steady': the latest customer score vs the ones before it."""
-    scores = list(
+    recent = (
         conversation.messages.filter(role=Message.Role.CUSTOMER, sentiment_score__isnull=False)
         .order_by("-id")
         .values_list("sentiment_score", flat=True)[:TREND_WINDOW]
     )
+    scores = [score for score in recent if score is not None]  # None never comes: typing
     if len(scores) < 2:
         return "steady"
     latest, earlier = scores[0], scores[1:]
@@ -72,7 +79,7 @@ def sentiment_trend(conversation: Conversation) -> str:
     return "steady"
 
 
-def _pending_replies():
+def _pending_replies() -> QuerySet[Message]:
     return Message.objects.filter(status=Message.Status.PENDING, role=Message.Role.ASSISTANT)
 
 

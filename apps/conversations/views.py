@@ -14,7 +14,9 @@ def chat_page(request: HttpRequest) -> HttpResponse:
     """The customer widget; makes sure the browser has a session that owns a conversation."""
     if request.session.session_key is None:
         request.session.save()
-    conversation = conversation_for_session(session_key=request.session.session_key)
+    session_key = request.session.session_key
+    assert session_key is not None  # saving a session gives it a key
+    conversation = conversation_for_session(session_key=session_key)
     return render(
         request,
         "conversations/chat.html",

@@ -176,7 +176,7 @@ def epoch_samples(
     samples += [
         conversation([], qa, corpus.catalog[qa.faq_id]["answer"])
         for qa in corpus.train
-        if rng.random() < reference_rate
+        if qa.faq_id is not None and rng.random() < reference_rate  # train QAs all have one
     ]
     # Follow-up questions: the previous turns are context, the LAST question is answered.
     samples += [

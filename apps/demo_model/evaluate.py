@@ -10,6 +10,8 @@ from apps.inference.prompts import Turn, build_messages
 
 
 def is_correct(reply: str, qa: QA, key_facts: dict[str, list[str]]) -> bool:
+    if qa.faq_id is None:  # small talk has no fact to check
+        return False
     has_fact = any(fact in reply for fact in key_facts[qa.faq_id])
     return has_fact and detect_lang(reply) == qa.lang
 
@@ -51,7 +53,8 @@ def evaluate_model(
     from mlx_lm import load
 
     corpus = corpus or load_corpus()
-    model, tokenizer = load(str(model_dir))
+    loaded = load(str(model_dir))  # (model, tokenizer), typed as maybe with a config
+    model, tokenizer = loaded[0], loaded[1]
     rng = random.Random(seed)
     modes = {
         "question_only": lambda qa: build_messages([Turn("user", qa.question)]),

@@ -9,8 +9,9 @@ weights: inference uses mlx_lm's exact ops, which agree to float32 precision.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import cast
 
 import mlx.core as mx
 from mlx_lm.models import qwen2
@@ -34,13 +35,17 @@ def _exp_kernel(x: mx.array) -> mx.array:
 
 
 @mx.custom_function
-def fast_exp(x: mx.array) -> mx.array:
+def _fast_exp(x: mx.array) -> mx.array:
     return _exp_kernel(x)
 
 
-@fast_exp.vjp
+@_fast_exp.vjp
 def _fast_exp_vjp(primals, cotangent, output):  # d/dx exp(x) = exp(x)
     return cotangent * output
+
+
+# mx.custom_function types its calls as returning object.
+fast_exp = cast("Callable[[mx.array], mx.array]", _fast_exp)
 
 
 def softmax(x: mx.array, axis: int = -1) -> mx.array:

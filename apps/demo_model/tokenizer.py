@@ -81,9 +81,15 @@ class ChatEncoder:
 
     def __init__(self, tok: Tokenizer) -> None:
         self.tok = tok
-        self.eos_id = tok.token_to_id(EOS)
+        self.eos_id = self._special(EOS)
         self._newline = self._encode("\n")
         self._cache: dict[str, list[int]] = {}
+
+    def _special(self, token: str) -> int:
+        token_id = self.tok.token_to_id(token)
+        if token_id is None:
+            raise ValueError(f"the tokenizer has no {token} token")
+        return token_id
 
     def _encode(self, text: str) -> list[int]:
         return self.tok.encode(text, add_special_tokens=False).ids
@@ -97,7 +103,7 @@ class ChatEncoder:
         ids: list[int] = []
         mask: list[int] = []
         for message in messages:
-            head = [self.tok.token_to_id(f"<|{message['role']}|>"), *self._newline]
+            head = [self._special(f"<|{message['role']}|>"), *self._newline]
             body = [*self._content(message["content"]), self.eos_id]
             trained = int(message["role"] == "assistant")
             ids += head + body + self._newline

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import mlx.core as mx
 import mlx.nn as nn
@@ -57,13 +58,18 @@ def create_model(config: dict, seed: int) -> Model:
     return model
 
 
+def _leaves(model: nn.Module) -> list[tuple[str, mx.array]]:
+    # tree_flatten returns a list unless given a dict to fill, but is typed as either.
+    return cast("list[tuple[str, mx.array]]", tree_flatten(model.parameters()))
+
+
 def count_params(model: nn.Module) -> int:
-    return sum(v.size for _, v in tree_flatten(model.parameters()))
+    return sum(v.size for _, v in _leaves(model))
 
 
 def save_model(model: nn.Module, config: dict, out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
-    weights = dict(tree_flatten(model.parameters()))
+    weights = dict(_leaves(model))
     mx.save_safetensors(str(out_dir / "model.safetensors"), weights, metadata={"format": "mlx"})
     (out_dir / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
 
@@ -131,7 +137,7 @@ def loss_fn(
     return fastmath.cross_entropy(logits, targets).mean()
 
 
-def schedule(cfg: TrainConfig) -> Callable[[int], mx.array]:
+def schedule(cfg: TrainConfig) -> Callable[[mx.array], mx.array]:
     warmup_steps = min(cfg.warmup, max(1, cfg.steps // 10))  # short smoke runs still decay
     warmup = optim.linear_schedule(cfg.lr / 20, cfg.lr, warmup_steps)
     decay = optim.cosine_decay(cfg.lr, cfg.steps - warmup_steps, cfg.min_lr)
@@ -164,7 +170,8 @@ def train(
         for i in bar:
             loss = step(*make_batch(next(batches), pad_id))
             mx.eval(model.state, optimizer.state, loss)
-            ema = loss.item() if ema is None else 0.95 * ema + 0.05 * loss.item()
+            value = cast(float, loss.item())  # a float32 scalar
+            ema = value if ema is None else 0.95 * ema + 0.05 * value
             if i % 10 == 0:
                 bar.set_postfix(loss=f"{ema:.3f}")
     return {

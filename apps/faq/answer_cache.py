@@ -64,7 +64,7 @@ def cached_answer(text: str) -> str | None:
         return None
     try:
         client = get_redis()
-        answer = client.get(_answer_key(client, text))
+        answer = _text(client.get(_answer_key(client, text)))
         client.incr(key("answers", "hits" if answer is not None else "misses"))
     except redis.RedisError:
         logger.warning("answer cache read failed: Redis unreachable")
@@ -97,18 +97,18 @@ def invalidate_all() -> None:
 def answer_cache_stats() -> dict[str, float]:
     """Hits, misses and hit rate since the counters were created, and the generation."""
     try:
-        hits, misses, generation = get_redis().mget(
+        counters = get_redis().mget(
             key("answers", "hits"), key("answers", "misses"), key("answers", "generation")
         )
     except redis.RedisError:
         return {"hits": 0, "misses": 0, "hit_rate": 0.0, "generation": 0}
-    hits, misses = int(hits or 0), int(misses or 0)
+    hits, misses, generation = (int(value or 0) for value in counters)
     total = hits + misses
     return {
         "hits": hits,
         "misses": misses,
         "hit_rate": round(hits / total, 4) if total else 0.0,
-        "generation": int(generation or 0),
+        "generation": generation,
     }
 
 
@@ -116,3 +116,8 @@ def _answer_key(client: redis.Redis, text: str) -> str:
     generation = client.get(key("answers", "generation")) or "0"
     digest = hashlib.sha256(normalize_question(text).encode()).hexdigest()[:32]
     return key("answers", generation, digest)
+
+
+def _text(raw: bytes | str | None) -> str | None:
+    """A stored answer as text (the FAQ client decodes; a raw client would give bytes)."""
+    return raw.decode() if isinstance(raw, bytes) else raw

@@ -15,9 +15,12 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from apps.faq.text import detect_language
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite  # a file, or a management command's stdout
 
 FORMATS = ("jsonl", "csv")
 CSV_COLUMNS = ["id", "question", "answer", "lang", "tags", "enabled"]
@@ -220,7 +223,7 @@ def _enabled(value: Any) -> bool | None:
 # --- writing ---------------------------------------------------------------------------------
 
 
-def write_rows(rows: Iterable[FaqRow], stream: IO[str], fmt: str) -> int:
+def write_rows(rows: Iterable[FaqRow], stream: SupportsWrite[str], fmt: str) -> int:
     """Write rows in the import format; returns how many were written."""
     if fmt == "jsonl":
         return _write_jsonl(rows, stream)
@@ -238,7 +241,7 @@ def _as_dict(row: FaqRow) -> dict[str, Any]:
     }
 
 
-def _write_jsonl(rows: Iterable[FaqRow], stream: IO[str]) -> int:
+def _write_jsonl(rows: Iterable[FaqRow], stream: SupportsWrite[str]) -> int:
     count = 0
     for row in rows:
         stream.write(json.dumps(_as_dict(row), ensure_ascii=False) + "\n")
@@ -246,7 +249,7 @@ def _write_jsonl(rows: Iterable[FaqRow], stream: IO[str]) -> int:
     return count
 
 
-def _write_csv(rows: Iterable[FaqRow], stream: IO[str]) -> int:
+def _write_csv(rows: Iterable[FaqRow], stream: SupportsWrite[str]) -> int:
     writer = csv.DictWriter(stream, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     count = 0

@@ -124,7 +124,7 @@ def analyze(text: str, corrector: Corrector | None = None) -> list[str]:
 
 
 def _english_stems(words: Iterable[str], corrector: Corrector | None) -> list[str]:
-    stems = []
+    stems: list[str] = []
     for word in words:
         word = lexicon.EN_REWRITES.get(word, word)
         if corrector is not None and not word.isdigit():

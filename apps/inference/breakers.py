@@ -16,10 +16,12 @@ import redis
 from django.conf import settings
 
 from apps.config.redis_client import shared_redis
+from apps.inference.registry import MODEL_ROUTES
 
 logger = logging.getLogger(__name__)
 
-BACKENDS = ("local", "cloud")
+# Only model routes have a breaker: the FAQ, the cache and the apology answer from memory.
+BACKENDS = MODEL_ROUTES
 CLOSED, OPEN, HALF_OPEN = pybreaker.STATE_CLOSED, pybreaker.STATE_OPEN, pybreaker.STATE_HALF_OPEN
 
 
@@ -28,7 +30,7 @@ class AttemptCancelled(Exception):
 
 
 _lock = threading.Lock()
-_breakers: dict[tuple, pybreaker.CircuitBreaker] = {}
+_breakers: dict[tuple[object, ...], pybreaker.CircuitBreaker] = {}
 
 
 def get_breaker(backend: str) -> pybreaker.CircuitBreaker:

@@ -30,19 +30,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from apps.faq.answer_cache import is_cacheable
+from apps.inference.registry import MODEL_ROUTES
 from apps.ops.flags import Flags
+from apps.ops.vocabulary import Mode, Route
 
-LOCAL, CLOUD, FAQ, CANNED, CACHE = "local", "cloud", "faq", "canned", "cache"
-MODEL_ROUTES = (LOCAL, CLOUD)
-# Routes whose finished reply may be remembered; never the apology or the cache itself.
-REMEMBERED_ROUTES = frozenset({LOCAL, CLOUD, FAQ})
 CACHE_STATUSES = {"ai"}
 
-ALLOWED_BY_MODE = {
-    "auto": {LOCAL, CLOUD, FAQ},
-    "local_only": {LOCAL, FAQ},
-    "cloud_only": {CLOUD, FAQ},
-    "faq_only": {FAQ},
+ALLOWED_BY_MODE: dict[str, frozenset[str]] = {
+    Mode.AUTO: frozenset({Route.LOCAL, Route.CLOUD, Route.FAQ}),
+    Mode.LOCAL_ONLY: frozenset({Route.LOCAL, Route.FAQ}),
+    Mode.CLOUD_ONLY: frozenset({Route.CLOUD, Route.FAQ}),
+    Mode.FAQ_ONLY: frozenset({Route.FAQ}),
 }
 # Conversations a person is handling get no machine reply at all.
 HUMAN_STATUSES = {"human", "closed"}
@@ -85,19 +83,20 @@ def plan_routes(flags: Flags, breakers: Mapping[str, str], request: RouteRequest
     ]
     shortcuts = []
     if cache_eligible(request):
-        shortcuts.append(Step(CACHE, shortcut=True))
-    if surging(flags, request) and not _skip_reason(FAQ, flags, breakers):
+        shortcuts.append(Step(Route.CACHE, shortcut=True))
+    if surging(flags, request) and not _skip_reason(Route.FAQ, flags, breakers):
         # A confident FAQ answer takes milliseconds; the models keep their capacity for
         # the questions the FAQ cannot answer.
-        shortcuts.append(Step(FAQ, shortcut=True, chosen_because="surge"))
-        steps = [step for step in steps if step.route != FAQ]
-    return RoutePlan(steps=(*shortcuts, *steps, Step(CANNED)), cacheable=cache_eligible(request))
+        shortcuts.append(Step(Route.FAQ, shortcut=True, chosen_because="surge"))
+        steps = [step for step in steps if step.route != Route.FAQ]
+    plan = (*shortcuts, *steps, Step(Route.CANNED))
+    return RoutePlan(steps=plan, cacheable=cache_eligible(request))
 
 
 def surging(flags: Flags, request: RouteRequest) -> bool:
     """More replies wait for a worker than ops' surge threshold (0 turns surge mode off)."""
     threshold = flags.surge_queue_depth
-    return threshold > 0 and request.queue_depth >= threshold and flags.mode != "faq_only"
+    return threshold > 0 and request.queue_depth >= threshold and flags.mode != Mode.FAQ_ONLY
 
 
 def cache_eligible(request: RouteRequest) -> bool:
@@ -113,30 +112,30 @@ def preferred_model(flags: Flags, request: RouteRequest) -> str:
     """Which model auto mode tries first: complaint > local topic > long message > default."""
     text = request.text.lower()
     if request.user_turns >= flags.complaint_min_turns and _mentions(text, flags.cloud_keywords):
-        return CLOUD
+        return Route.CLOUD
     if _mentions(text, flags.local_keywords):
-        return LOCAL
+        return Route.LOCAL
     if len(request.text) >= flags.long_message_chars:
-        return CLOUD
-    return flags.default_backend if flags.default_backend in MODEL_ROUTES else LOCAL
+        return Route.CLOUD
+    return flags.default_backend if flags.default_backend in MODEL_ROUTES else Route.LOCAL
 
 
 def _preferred(flags: Flags, request: RouteRequest) -> tuple[str, ...]:
     """Candidates in order. A mode naming one model drops the other: that is a choice, not
     a fallback. faq_only keeps both models (skipped as ``flag``) so replies say why."""
-    if flags.mode == "local_only":
-        return (LOCAL, FAQ)
-    if flags.mode == "cloud_only":
-        return (CLOUD, FAQ)
+    if flags.mode == Mode.LOCAL_ONLY:
+        return (Route.LOCAL, Route.FAQ)
+    if flags.mode == Mode.CLOUD_ONLY:
+        return (Route.CLOUD, Route.FAQ)
     first = preferred_model(flags, request)
-    second = CLOUD if first == LOCAL else LOCAL
-    return (first, second, FAQ)
+    second = Route.CLOUD if first == Route.LOCAL else Route.LOCAL
+    return (first, second, Route.FAQ)
 
 
 def _skip_reason(route: str, flags: Flags, breakers: Mapping[str, str]) -> str:
     if route in flags.killed:
         return "killed"
-    if route not in ALLOWED_BY_MODE.get(flags.mode, ALLOWED_BY_MODE["auto"]):
+    if route not in ALLOWED_BY_MODE.get(flags.mode, ALLOWED_BY_MODE[Mode.AUTO]):
         return "flag"
     if breakers.get(route) == "open":
         return "breaker_open"

@@ -33,23 +33,20 @@ from dataclasses import dataclass, field
 
 import pybreaker
 
-from apps.inference.backends.answer_cache import cached_reply, remember_reply
-from apps.inference.base import BackendError, BackendStream, GenerationParams, Usage
-from apps.inference.breakers import AttemptCancelled, breaker_states, get_breaker
-from apps.inference.canned import apology
-from apps.inference.language import detect_language
-from apps.inference.prompts import Turn, build_messages
-from apps.inference.router import (
-    CACHE,
-    CANNED,
-    CLOUD,
-    FAQ,
-    LOCAL,
-    REMEMBERED_ROUTES,
-    RoutePlan,
-    RouteRequest,
-    plan_routes,
+from apps.inference.backends.answer_cache import remember_reply
+from apps.inference.base import (
+    Backend,
+    BackendError,
+    BackendRequest,
+    BackendStream,
+    GenerationParams,
+    NoAnswer,
+    Usage,
 )
+from apps.inference.breakers import AttemptCancelled, breaker_states, get_breaker
+from apps.inference.prompts import Turn
+from apps.inference.registry import REMEMBERED_ROUTES, backend_for
+from apps.inference.router import RoutePlan, RouteRequest, plan_routes
 from apps.ops.flags import Flags, current_flags
 
 logger = logging.getLogger(__name__)
@@ -106,7 +103,7 @@ class ReplyStream:
         self.queue_depth = queue_depth
         self.flags = flags
         self.outcome = ReplyOutcome()
-        self._backend_stream: BackendStream | None = None
+        self._backend_stream: _Pump | None = None
         self._cancelled = False
 
     def cancel(self) -> None:
@@ -162,59 +159,43 @@ class ReplyStream:
     # -- one route ---------------------------------------------------------------
 
     def _attempt(self, route: str, flags: Flags) -> Iterator[str]:
-        if route == CANNED:
-            self.outcome.model_name = ""
-            yield apology(self._language())
-        elif route == CACHE:
-            yield from self._cache()
-        elif route == FAQ:
-            yield from self._faq()
+        backend = backend_for(route)
+        request = BackendRequest(
+            history=tuple(self.history),
+            cache_key=self.cache_key,
+            params=GenerationParams(max_tokens=flags.max_tokens),
+        )
+        if backend.is_model:
+            yield from self._model(backend, request, flags)
         else:
-            yield from self._model(route, flags)
+            yield from self._answer(backend, request)
 
-    def _cache(self) -> Iterator[str]:
+    def _answer(self, backend: Backend, request: BackendRequest) -> Iterator[str]:
+        """A backend that answers from memory: no breaker, no deadline, no token counts."""
         try:
-            stream = cached_reply(self._last_user_text())
-        except BackendError as exc:
-            raise RouteFailed("miss") from exc
+            stream = backend.open(request)
+        except Exception as exc:  # a broken FAQ or cache must not break the chain
+            raise _route_failed(backend.route, exc) from exc
         self.outcome.model_name = stream.usage.model_name
         self.outcome.finish_reason = stream.usage.finish_reason
         yield from stream
 
-    def _faq(self) -> Iterator[str]:
-        from apps.inference.backends.faq import faq_answer, record_hit
-
+    def _model(self, backend: Backend, request: BackendRequest, flags: Flags) -> Iterator[str]:
         try:
-            stream = faq_answer(self._last_user_text(), language=self._language())
-        except Exception as exc:  # a broken matcher must not break the chain
-            if not isinstance(exc, BackendError):
-                logger.exception("FAQ matcher failed")
-            raise RouteFailed("error") from exc
-        self.outcome.model_name = stream.usage.model_name
-        self.outcome.finish_reason = stream.usage.finish_reason
-        yield from stream
-        record_hit(stream.faq_id)  # only once the answer has been handed over
-
-    def _model(self, route: str, flags: Flags) -> Iterator[str]:
-        try:
-            with get_breaker(route).calling():
-                yield from self._guarded_model(route, flags)
+            with get_breaker(backend.route).calling():
+                yield from self._guarded_model(backend, request, flags)
         except pybreaker.CircuitBreakerError as exc:
             raise RouteFailed("breaker_open") from exc
-        except DeadlineExceeded as exc:
-            logger.warning("%s route missed its %s", route, exc.reason)
-            raise RouteFailed(exc.reason) from exc
         except AttemptCancelled:
             return
         except Exception as exc:
-            logger.warning("%s route failed: %r", route, exc)
-            raise RouteFailed("error") from exc
+            raise _route_failed(backend.route, exc) from exc
 
-    def _guarded_model(self, route: str, flags: Flags) -> Iterator[str]:
+    def _guarded_model(
+        self, backend: Backend, request: BackendRequest, flags: Flags
+    ) -> Iterator[str]:
         """Runs inside the breaker: every exception raised here counts against the backend."""
-        params = GenerationParams(max_tokens=flags.max_tokens)
-        messages = build_messages(self.history)
-        pump = _Pump(lambda: _submit(route, messages, self.cache_key, params))
+        pump = _Pump(lambda: backend.open(request))
         self._backend_stream = pump
         produced = False
         for delta in pump.deltas(flags.ttft_deadline_ms / 1000, flags.total_deadline_ms / 1000):
@@ -223,7 +204,7 @@ class ReplyStream:
         if self._cancelled:
             raise AttemptCancelled
         if not produced:
-            raise BackendError(f"{route} produced an empty reply")
+            raise BackendError(f"{backend.route} produced an empty reply")
         self._record_usage(pump.usage)
 
     # -- bookkeeping -------------------------------------------------------------
@@ -262,9 +243,6 @@ class ReplyStream:
     def _last_user_text(self) -> str:
         return next((t.text for t in reversed(self.history) if t.role == "user"), "")
 
-    def _language(self) -> str:
-        return detect_language(self._last_user_text())
-
 
 def stream_reply(
     history: Sequence[Turn],
@@ -288,10 +266,11 @@ def stream_reply(
     )
 
 
-class DeadlineExceeded(Exception):
+class DeadlineExceeded(BackendError):
+    """The backend missed the first-token or the whole-reply deadline: its fault, retryable."""
+
     def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+        super().__init__(f"missed its {reason}", retryable=True, reason=reason)
 
 
 class _Pump:
@@ -354,18 +333,17 @@ class _Pump:
             self._queue.put(exc)
 
 
-def _submit(
-    route: str, messages: list[dict[str, str]], cache_key: str, params: GenerationParams
-) -> BackendStream:
-    if route == LOCAL:
-        from apps.inference.backends.local_mlx import get_engine
-
-        return get_engine().submit(messages, cache_key=cache_key, params=params)
-    if route == CLOUD:
-        from apps.inference.backends.cloud_openai import get_cloud_backend
-
-        return get_cloud_backend().submit(messages, cache_key=cache_key, params=params)
-    raise ValueError(f"not a model route: {route}")
+def _route_failed(route: str, exc: Exception) -> RouteFailed:
+    """Log a failed attempt as its flags say, and name the reason the reply records."""
+    if isinstance(exc, NoAnswer):
+        pass  # nothing to say for this question: normal
+    elif isinstance(exc, BackendError):
+        level = logging.ERROR if exc.permanent else logging.WARNING
+        logger.log(level, "%s route failed: %s", route, exc)
+    else:  # not a backend's report but a bug
+        logger.exception("%s route failed", route)
+        return RouteFailed("error")
+    return RouteFailed(exc.reason)
 
 
 def _elapsed_ms(started: float) -> int:

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import DatabaseError
 
 from apps.config.redis_client import shared_redis
+from apps.ops.vocabulary import KILLABLE_ROUTES, Mode, Route
 from apps.sentiment.escalation import BusinessHours
 
 logger = logging.getLogger(__name__)
@@ -29,9 +30,9 @@ VERSION_KEY = "surgedesk:ops:flags:version"
 class Flags:
     """A plain snapshot of the routing flags: what the router and deadlines need."""
 
-    mode: str = "auto"
+    mode: str = Mode.AUTO
     killed: frozenset[str] = frozenset()
-    default_backend: str = "local"
+    default_backend: str = Route.LOCAL
     local_keywords: tuple[str, ...] = ()
     cloud_keywords: tuple[str, ...] = ()
     complaint_min_turns: int = 2
@@ -98,7 +99,8 @@ def _still_fresh(cached: _Cached, version: bytes | None) -> bool:
 def _read_version() -> bytes | None:
     """The version key, or None when Redis is unreachable. A missing key reads as b"0"."""
     try:
-        return shared_redis(timeout_s=0.5).get(VERSION_KEY) or b"0"
+        version = shared_redis(timeout_s=0.5).get(VERSION_KEY)  # bytes: a raw client
+        return version if isinstance(version, bytes) and version else b"0"
     except redis.RedisError:
         return None
 
@@ -107,7 +109,7 @@ def _load_flags() -> Flags:
     from apps.ops.models import RoutingFlags, split_keywords
 
     row = RoutingFlags.objects.filter(pk=1).first() or RoutingFlags()
-    killed = {name for name in ("local", "cloud", "faq") if getattr(row, f"kill_{name}")}
+    killed = {route for route in KILLABLE_ROUTES if getattr(row, f"kill_{route}")}
     return Flags(
         mode=row.mode,
         killed=frozenset(killed),

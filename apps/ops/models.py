@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from apps.ops.vocabulary import MODEL_ROUTES, Mode, Route
 from apps.sentiment.escalation import BusinessHours
 
 MAX_KEYWORDS = 50
@@ -44,22 +45,15 @@ def _range(low: int, high: int) -> list:
 class RoutingFlags(models.Model):
     """The single row (pk=1) of live routing settings. Read through ``apps.ops.flags``."""
 
-    class Mode(models.TextChoices):
-        AUTO = "auto", "Auto (rules, then fallback)"
-        LOCAL_ONLY = "local_only", "Local model only"
-        CLOUD_ONLY = "cloud_only", "Cloud model only"
-        FAQ_ONLY = "faq_only", "FAQ only"
-
-    class Backend(models.TextChoices):
-        LOCAL = "local", "Local"
-        CLOUD = "cloud", "Cloud"
+    # Ops pick which model goes first; the labels are the route vocabulary's.
+    BACKEND_CHOICES = [(route.value, route.label) for route in MODEL_ROUTES]
 
     mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.AUTO)
     kill_local = models.BooleanField("kill local", default=False)
     kill_cloud = models.BooleanField("kill cloud", default=False)
     kill_faq = models.BooleanField("kill FAQ", default=False)
     default_backend = models.CharField(
-        max_length=8, choices=Backend.choices, default=Backend.LOCAL,
+        max_length=8, choices=BACKEND_CHOICES, default=Route.LOCAL,
         help_text="Model tried first when no rule matches.",
     )  # fmt: skip
     local_keywords = models.TextField(

@@ -51,7 +51,10 @@ def flags_update(
     for name, value in changes.items():
         setattr(flags, name, value)
     flags.full_clean()
-    flags._history_user = user if user is not None and user.is_authenticated else None
+    # django-simple-history records the change's author from this attribute.
+    flags._history_user = (  # type: ignore[attr-defined]
+        user if user is not None and user.is_authenticated else None
+    )
     flags.save()
     transaction.on_commit(flags_bump_version)
     # A cached answer was produced under the old routing; a mode or a kill switch must not

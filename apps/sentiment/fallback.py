@@ -56,8 +56,8 @@ class NaiveBayes:
     @classmethod
     def train(cls, rows: list[tuple[str, str]]) -> NaiveBayes:
         """``rows`` are (normalized text, label) pairs."""
-        counts = {label: Counter() for label in LABELS}
-        docs = Counter()
+        counts: dict[str, Counter[str]] = {label: Counter() for label in LABELS}
+        docs: Counter[str] = Counter()
         for text, label in rows:
             docs[label] += 1
             counts[label].update(features(text))

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from tests.inference.fixtures import (  # noqa: F401
     cloud_server,
-    faq_stub,
+    demo_faq,
+    empty_faq,
     fresh_breakers,
     mlx_server,
     own_answer_cache,

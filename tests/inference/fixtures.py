@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import io
+import json
 import uuid
 
 import pytest
 import redis
+from django.core.management import call_command
 
+from apps.faq import DEMO_CATALOG, retrieval
 from tests.inference.servers import FaultyProxy, MlxServer, demo_model_dir
+
+
+def demo_answer(faq_id: str) -> str:
+    """The demo catalog's answer for one entry: what the FAQ route must say for it."""
+    with DEMO_CATALOG.open(encoding="utf-8") as catalog:
+        rows = (json.loads(line) for line in catalog if line.strip())
+        return next(row["answer"] for row in rows if row["id"] == faq_id)
+
+
+# Real retrieval matches "When will my refund arrive?" (and its paraphrases) to this entry.
+REFUND_ANSWER = demo_answer("refund-time")
 
 
 @pytest.fixture(scope="session")
@@ -60,8 +75,21 @@ def fresh_breakers(settings):
 
 
 @pytest.fixture
-def faq_stub(settings):
-    settings.FAQ_MATCHER = "tests.inference.faq_stub.match"
+def empty_faq(db, own_answer_cache):
+    """An FAQ with no entries; the FAQ route retrieves from the test database for real.
+
+    The retrieval index is per process: it is dropped before and after, so it is built from
+    this test's rows (under its own Redis prefix, from ``own_answer_cache``).
+    """
+    retrieval.reset()
+    yield
+    retrieval.reset()
+
+
+@pytest.fixture
+def demo_faq(empty_faq):
+    """The demo FAQ catalog (``manage.py load_demo_faq``) in the test database."""
+    call_command("load_demo_faq", stdout=io.StringIO())
 
 
 @pytest.fixture

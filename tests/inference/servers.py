@@ -98,8 +98,13 @@ class FaultyProxy:
 
     ``delay_s`` holds back the first response byte; ``pace_s`` holds back every response
     chunk (a backend that streams at a trickle); ``stall_after`` forwards that many
-    response bytes and then nothing more; ``cut`` breaks the link until ``heal``.
-    ``connections`` counts accepted clients.
+    response bytes and then nothing more; ``cut`` breaks the link until ``heal``. An
+    upstream that refuses (a stopped server) closes the client's connection, and an
+    upstream that ends closes the client's side.
+
+    What a test can observe: ``connections`` (accepted clients), ``delayed`` (responses
+    held back by ``delay_s``), ``response_bytes`` (forwarded to clients) and ``hangups``
+    (clients that closed while their response was still coming: a cancelled stream).
     """
 
     def __init__(
@@ -115,6 +120,9 @@ class FaultyProxy:
         self.pace_s = pace_s
         self.stall_after = stall_after
         self.connections = 0
+        self.delayed = 0
+        self.response_bytes = 0
+        self.hangups = 0
         self._closed = threading.Event()
         self._sockets: list[socket.socket] = []
         self.cut_off = False
@@ -125,6 +133,13 @@ class FaultyProxy:
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
+
+    def wait_for_hangups(self, count: int, timeout: float = 10.0) -> bool:
+        """True once ``count`` clients hung up early; the timeout only keeps a test finite."""
+        deadline = time.monotonic() + timeout
+        while self.hangups < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.hangups >= count
 
     def close(self) -> None:
         self._closed.set()
@@ -157,31 +172,60 @@ class FaultyProxy:
                 client.close()
                 continue
             self.connections += 1
-            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            except OSError:  # the server is down: the client sees its connection close
+                client.close()
+                continue
             self._sockets += [client, upstream]
-            forward = (client, upstream, 0.0, 0.0, None)
-            response = (upstream, client, self.delay_s, self.pace_s, self.stall_after)
-            threading.Thread(target=self._pipe, args=forward, daemon=True).start()
-            threading.Thread(target=self._pipe, args=response, daemon=True).start()
+            response_done = threading.Event()
+            threading.Thread(
+                target=self._forward, args=(client, upstream, response_done), daemon=True
+            ).start()
+            threading.Thread(
+                target=self._respond, args=(upstream, client, response_done), daemon=True
+            ).start()
 
-    def _pipe(
-        self, src: socket.socket, dst: socket.socket, delay: float, pace: float, limit: int | None
-    ):
-        sent = 0
+    def _forward(
+        self, client: socket.socket, upstream: socket.socket, response_done: threading.Event
+    ) -> None:
         try:
-            while data := src.recv(4096):
+            while data := client.recv(4096):
+                upstream.sendall(data)
+        except OSError:
+            return
+        if not (response_done.is_set() or self._closed.is_set() or self.cut_off):
+            self.hangups += 1  # the client left before its response ended
+        _close_writes(upstream)
+
+    def _respond(
+        self, upstream: socket.socket, client: socket.socket, response_done: threading.Event
+    ) -> None:
+        delay, sent, limit = self.delay_s, 0, self.stall_after
+        try:
+            while data := upstream.recv(4096):
                 if delay:
+                    self.delayed += 1
                     time.sleep(delay)
                     delay = 0.0
-                elif pace:
-                    time.sleep(pace)
+                elif self.pace_s:
+                    time.sleep(self.pace_s)
                 if limit is not None:
                     data = data[: max(limit - sent, 0)]
                 if data:
-                    dst.sendall(data)
+                    client.sendall(data)
                     sent += len(data)
+                    self.response_bytes += len(data)
                 if limit is not None and sent >= limit:
                     self._closed.wait()  # stall: keep both sockets open, send nothing
                     return
         except OSError:
-            pass
+            return
+        response_done.set()
+        _close_writes(client)
+
+
+def _close_writes(sock: socket.socket) -> None:
+    """Pass an end of stream on, as a real proxy does."""
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_WR)

@@ -10,11 +10,11 @@ from apps.faq.answer_cache import cached_answer, remember_answer
 from apps.inference.prompts import Turn
 from apps.inference.service import stream_reply
 from apps.ops.flags import Flags
-from tests.inference.faq_stub import REFUND_ANSWER
+from tests.inference.fixtures import REFUND_ANSWER
 
-pytestmark = pytest.mark.usefixtures("fresh_breakers", "faq_stub", "own_answer_cache")
+pytestmark = pytest.mark.usefixtures("fresh_breakers", "demo_faq")
 
-QUESTION = "How do refunds work?"  # generic, and the FAQ stub answers it
+QUESTION = "When do refunds arrive?"  # generic, and the demo FAQ answers it
 FAQ_ONLY = Flags(mode="faq_only")
 
 
@@ -29,7 +29,7 @@ def test_it_answers_the_second_asker_from_the_cache():
     first_text, first = reply([Turn("user", QUESTION)])
     assert (first.route, first.remembered) == ("faq", True)
 
-    text, outcome = reply([Turn("user", "how do REFUNDS work")])  # same question, normalized
+    text, outcome = reply([Turn("user", "when do REFUNDS arrive")])  # same question, normalized
     assert (text, outcome.route) == (first_text, "cache")
     assert outcome.fallback_reason == ""  # the cache is a choice, not a failure
     assert outcome.attempts == []
@@ -44,7 +44,7 @@ def test_a_miss_follows_the_normal_plan_and_is_not_a_fallback_reason():
 
 
 def test_the_apology_is_never_remembered():
-    question = "What are your opening hours?"  # the stub abstains
+    question = "Tell me a joke about penguins"  # the demo FAQ abstains
     _, outcome = reply([Turn("user", question)])
     assert (outcome.route, outcome.remembered) == ("canned", False)
     assert cached_answer(question) is None
@@ -64,7 +64,7 @@ def test_a_human_conversation_gets_no_machine_reply_even_on_a_cached_question():
 
 
 def test_a_question_about_the_customers_own_order_is_never_cached():
-    question = "How do refunds work for order 20240611001?"
+    question = "When do refunds arrive for order 20240611001?"
     _, outcome = reply([Turn("user", question)])
     assert (outcome.route, outcome.remembered) == ("faq", False)
     assert reply([Turn("user", question)])[1].route == "faq"

@@ -10,9 +10,9 @@ from apps.inference.service import stream_reply
 from apps.ops.flags import forget_cached_flags
 from apps.ops.services import flags_update
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_breakers", "faq_stub")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_breakers", "demo_faq")]
 
-QUESTION = "How do refunds work?"
+QUESTION = "When do refunds arrive?"
 
 
 @pytest.fixture(autouse=True)

@@ -10,14 +10,14 @@ from apps.faq.answer_cache import cached_answer
 from apps.inference.prompts import Turn
 from apps.inference.service import Restart, stream_reply
 from apps.ops.flags import Flags
-from tests.inference.faq_stub import REFUND_ANSWER
+from tests.inference.fixtures import REFUND_ANSWER
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.usefixtures("fresh_breakers", "faq_stub", "own_answer_cache"),
+    pytest.mark.usefixtures("fresh_breakers", "demo_faq"),
 ]
 
-QUESTION = "How do refunds work?"
+QUESTION = "When do refunds arrive?"
 
 
 def reply(flags: Flags):

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from apps.inference.backends.cloud_openai import get_cloud_backend
-from apps.inference.base import BackendError, GenerationParams
+from apps.inference.backends.cloud_openai import cloud_client
+from apps.inference.base import BackendError, BackendRequest, GenerationParams
+from apps.inference.prompts import Turn
+from apps.inference.registry import backend_for
 from tests.stack import free_port
 
 pytestmark = pytest.mark.slow
 
-MESSAGES = [{"role": "user", "content": "How long does delivery take?"}]
+HISTORY = (Turn("user", "How long does delivery take?"),)
 PARAMS = GenerationParams(max_tokens=12)
 
 
+def open_stream(params: GenerationParams = PARAMS):
+    request = BackendRequest(history=HISTORY, cache_key="k", params=params)
+    return backend_for("cloud").open(request)
+
+
 def test_it_streams_deltas_and_usage(cloud_server):
-    stream = get_cloud_backend().submit(MESSAGES, cache_key="k", params=PARAMS)
+    stream = open_stream()
     deltas = list(stream)
     assert deltas and all(isinstance(d, str) and d for d in deltas)
     assert stream.usage.finish_reason in {"stop", "length"}
@@ -28,27 +33,31 @@ def test_it_streams_deltas_and_usage(cloud_server):
 def test_it_sets_explicit_timeouts_and_no_sdk_retries(settings):
     settings.CLOUD_CONNECT_TIMEOUT_MS = 1500
     settings.CLOUD_READ_TIMEOUT_MS = 7000
-    client = get_cloud_backend().client
+    client = cloud_client()
     assert client.max_retries == 0
     assert client.timeout.connect == 1.5
     assert client.timeout.read == 7.0
 
 
-def test_a_refused_connection_is_a_retryable_error_at_once(settings):
+def test_a_refused_connection_is_a_retryable_error(settings):
     settings.CLOUD_BASE_URL = f"http://127.0.0.1:{free_port()}/v1"
-    started = time.monotonic()
     with pytest.raises(BackendError) as caught:
-        list(get_cloud_backend().submit(MESSAGES, cache_key="k", params=PARAMS))
+        list(open_stream())
     assert caught.value.retryable
-    assert time.monotonic() - started < 2
+
+
+def test_an_unreachable_server_is_tried_once_the_fallback_chain_is_the_retry(proxy_factory):
+    proxy = proxy_factory(free_port())  # accepts, then closes: nothing listens behind it
+    with pytest.raises(BackendError) as caught:
+        list(open_stream())
+    assert caught.value.retryable
+    assert proxy.connections == 1, "no SDK retries"
 
 
 def test_a_stream_cut_in_the_middle_is_a_backend_error(cloud_server, proxy_factory, settings):
     settings.CLOUD_READ_TIMEOUT_MS = 5000  # bounds the test even if the cut went unnoticed
     proxy = proxy_factory(cloud_server.port, stall_after=1200)
-    stream = get_cloud_backend().submit(
-        MESSAGES, cache_key="k", params=GenerationParams(max_tokens=200)
-    )
+    stream = open_stream(GenerationParams(max_tokens=200))
     received = []
     with pytest.raises(BackendError):
         for delta in stream:
@@ -61,5 +70,16 @@ def test_a_stream_cut_in_the_middle_is_a_backend_error(cloud_server, proxy_facto
 def test_a_wrong_model_name_is_not_retryable(cloud_server, settings):
     settings.CLOUD_MODEL = "no-such-model"
     with pytest.raises(BackendError) as caught:
-        list(get_cloud_backend().submit(MESSAGES, cache_key="k", params=PARAMS))
+        list(open_stream())
     assert not caught.value.retryable
+    assert caught.value.permanent
+
+
+def test_a_cancelled_stream_ends_quietly_and_hangs_up(cloud_server, proxy_factory):
+    proxy = proxy_factory(cloud_server.port, stall_after=1200)  # then silence, socket open
+    stream = open_stream(GenerationParams(max_tokens=200))
+    deltas = iter(stream)
+    next(deltas)
+    stream.cancel()  # from this thread; a reply's pump reads on another, see the next test
+    assert list(deltas) == []
+    assert proxy.wait_for_hangups(1)

@@ -10,43 +10,44 @@ from apps.inference.breakers import breaker_state
 from apps.inference.prompts import Turn
 from apps.inference.service import stream_reply
 from apps.ops.flags import Flags
-from tests.inference.faq_stub import REFUND_ANSWER
+from tests.inference.fixtures import REFUND_ANSWER
 
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("fresh_breakers", "faq_stub")]
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("fresh_breakers", "demo_faq")]
 
 FLAGS = Flags(mode="cloud_only", max_tokens=16, ttft_deadline_ms=3000, total_deadline_ms=10000)
-HISTORY = [Turn("user", "Where is my refund?")]
+HISTORY = [Turn("user", "When will my refund arrive?")]
 
 
 def reply(flags: Flags = FLAGS):
-    started = time.monotonic()
     stream = stream_reply(HISTORY, cache_key="c1", flags=flags)
     text = "".join(d for d in stream if isinstance(d, str))
-    return text, stream.outcome, time.monotonic() - started
+    return text, stream.outcome
 
 
 def test_it_answers_from_cloud_while_the_server_is_up(cloud_server):
-    text, outcome, _ = reply()
+    text, outcome = reply()
     assert outcome.route == "cloud"
     assert outcome.fallback_reason == ""
     assert text and outcome.tokens_out
     assert breaker_state("cloud") == "closed"
 
 
-def test_a_stopped_server_opens_the_breaker_and_the_faq_answers(cloud_server):
+def test_a_stopped_server_opens_the_breaker_and_the_faq_answers(cloud_server, proxy_factory):
+    proxy = proxy_factory(cloud_server.port)
     assert reply()[1].route == "cloud"
     cloud_server.stop()
 
     for _ in range(2):  # BREAKER_FAIL_MAX failures, each answered by the fallback
-        text, outcome, elapsed = reply()
+        text, outcome = reply()
+        # "error", not "ttft_deadline": the closed connection was noticed before the deadline.
         assert (outcome.route, outcome.fallback_reason, text) == ("faq", "error", REFUND_ANSWER)
-        assert elapsed < FLAGS.ttft_deadline_ms / 1000
     assert breaker_state("cloud") == "open"
+    tried = proxy.connections
 
-    text, outcome, elapsed = reply()
-    assert (outcome.route, outcome.fallback_reason) == ("faq", "breaker_open")
+    text, outcome = reply()
+    assert (outcome.route, outcome.fallback_reason, text) == ("faq", "breaker_open", REFUND_ANSWER)
     assert outcome.attempts == [("cloud", "breaker_open")]
-    assert elapsed < 1.0
+    assert proxy.connections == tried, "the open breaker answered without contacting the cloud"
 
 
 def test_without_a_faq_match_the_apology_answers(cloud_server):

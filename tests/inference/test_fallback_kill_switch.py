@@ -7,11 +7,11 @@ import pytest
 from apps.inference.prompts import Turn
 from apps.inference.service import stream_reply
 from apps.ops.flags import Flags
-from tests.inference.faq_stub import REFUND_ANSWER
+from tests.inference.fixtures import REFUND_ANSWER
 
-pytestmark = pytest.mark.usefixtures("fresh_breakers", "faq_stub")
+pytestmark = pytest.mark.usefixtures("fresh_breakers")
 
-HISTORY = [Turn("user", "Where is my refund?")]
+HISTORY = [Turn("user", "When will my refund arrive?")]
 
 
 def run(flags: Flags):
@@ -20,6 +20,7 @@ def run(flags: Flags):
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("demo_faq")
 def test_a_killed_cloud_is_never_contacted(cloud_server, proxy_factory):
     proxy = proxy_factory(cloud_server.port)
     flags = Flags(mode="cloud_only", max_tokens=8)
@@ -32,6 +33,7 @@ def test_a_killed_cloud_is_never_contacted(cloud_server, proxy_factory):
     assert proxy.connections == 1
 
 
+@pytest.mark.usefixtures("demo_faq")
 def test_faq_only_never_touches_a_model():
     # No server and no local weights are needed: neither model route runs.
     text, outcome = run(Flags(mode="faq_only"))
@@ -47,7 +49,8 @@ def test_killing_everything_still_answers_with_the_apology():
     assert outcome.fallback_reason == "killed"
 
 
-def test_a_missing_faq_matcher_means_no_match(settings):
-    settings.FAQ_MATCHER = "apps.no_such_app.retrieval.match"
+@pytest.mark.usefixtures("empty_faq")
+def test_an_empty_faq_catalog_means_no_match():
     _, outcome = run(Flags(mode="faq_only"))
     assert outcome.route == "canned"
+    assert outcome.attempts == [("local", "flag"), ("cloud", "flag"), ("faq", "error")]

@@ -9,9 +9,9 @@ import pytest
 from apps.inference.prompts import Turn
 from apps.inference.service import stream_reply
 from apps.ops.flags import Flags
-from tests.inference.faq_stub import REFUND_ANSWER
+from tests.inference.fixtures import REFUND_ANSWER
 
-pytestmark = pytest.mark.usefixtures("fresh_breakers", "faq_stub", "own_answer_cache")
+pytestmark = pytest.mark.usefixtures("fresh_breakers", "demo_faq")
 
 SURGE = Flags(mode="local_only", surge_queue_depth=4)
 HISTORY = [Turn("user", "hi"), Turn("assistant", "Hello! How can I help?")]
@@ -34,7 +34,7 @@ def test_a_confident_faq_answer_skips_the_model_and_says_why():
 
 @pytest.mark.slow
 def test_a_question_the_faq_cannot_answer_still_reaches_the_model():
-    text, outcome = reply("How long does delivery take?", queue_depth=4)
+    text, outcome = reply("Tell me a joke about penguins", queue_depth=4)
     assert outcome.route == "local" and text
     assert outcome.fallback_reason == ""  # the FAQ's miss is no fallback
 

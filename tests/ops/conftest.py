@@ -8,9 +8,11 @@ from django.contrib.auth.models import Group, User
 from apps.ops.flags import forget_cached_flags
 from tests.inference.fixtures import (  # noqa: F401
     cloud_server,
-    faq_stub,
+    demo_faq,
+    empty_faq,
     fresh_breakers,
     mlx_server,
+    own_answer_cache,
     proxy_factory,
 )
 

@@ -11,11 +11,11 @@ from django.conf import settings
 
 from apps.inference.prompts import Turn
 from apps.inference.service import stream_reply
-from tests.inference.faq_stub import REFUND_ANSWER
+from tests.inference.fixtures import REFUND_ANSWER
 from tests.ops.test_flags_edit import form_data
 from tests.stack import ROOT, stack_env
 
-HISTORY = [Turn("user", "Where is my refund?")]
+HISTORY = [Turn("user", "When will my refund arrive?")]
 
 
 def reply():
@@ -30,7 +30,7 @@ def set_flags(client, **changes) -> None:
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("fresh_breakers", "faq_stub")
+@pytest.mark.usefixtures("fresh_breakers", "demo_faq")
 def test_faq_only_set_on_the_ops_page_routes_the_next_reply_to_faq(ops_client, cloud_server):
     set_flags(ops_client, mode="cloud_only")
     assert reply()[1].route == "cloud"  # this process now holds a cached copy of the flags

@@ -9,38 +9,31 @@ module only reads and writes, and never lets the store break a reply.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 from apps.faq import answer_cache
-from apps.inference.base import BackendError, Usage
+from apps.inference.base import AnswerStream, BackendRequest, NoAnswer, Usage
+from apps.ops.vocabulary import Route
 
 logger = logging.getLogger(__name__)
 
 MODEL_NAME = "answer-cache"
 
 
-class CachedStream:
-    def __init__(self, answer: str) -> None:
-        self._answer = answer
-        self.usage = Usage(model_name=MODEL_NAME, finish_reason="stop")
+class AnswerCacheBackend:
+    route = Route.CACHE
+    is_model = False
+    remembered = False  # it holds remembered answers; re-saving one would only reset its TTL
 
-    def __iter__(self) -> Iterator[str]:
-        yield self._answer
+    def open(self, request: BackendRequest) -> AnswerStream:
+        """A stream with the cached answer; NoAnswer on a miss.
 
-    def cancel(self) -> None:
-        pass
-
-
-def cached_reply(text: str) -> CachedStream:
-    """A stream with the cached answer; BackendError on a miss (or an unreadable store)."""
-    try:
-        answer = answer_cache.cached_answer(text)
-    except Exception as exc:  # the store logs Redis trouble itself; anything else is a bug
-        logger.exception("answer cache lookup failed")
-        raise BackendError("answer cache unavailable", retryable=False) from exc
-    if not answer:
-        raise BackendError("answer cache miss", retryable=False)
-    return CachedStream(answer)
+        The store logs Redis trouble itself and reads it as a miss; anything else it raises
+        is a bug, which the reply stream logs before moving on.
+        """
+        answer = answer_cache.cached_answer(request.question)
+        if not answer:
+            raise NoAnswer("answer cache miss", reason="miss")
+        return AnswerStream(answer, Usage(model_name=MODEL_NAME, finish_reason="stop"))
 
 
 def remember_reply(text: str, answer: str) -> bool:

@@ -3,28 +3,41 @@
 Timeouts are explicit (the SDK's 600 s default would hold a customer hostage) and the
 SDK's retries default to off: the fallback chain is the one retry layer. A failure in
 the middle of a stream is a failure of this backend, like one before it starts.
+
+The SDK is imported on first use: a web process that never calls the cloud never loads it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-import openai
 from django.conf import settings
 
-from apps.inference.base import BackendError, GenerationParams, Usage
+from apps.inference.base import BackendError, BackendRequest, GenerationParams, Usage
+from apps.ops.vocabulary import Route
+
+if TYPE_CHECKING:
+    import openai
+    from openai.types.chat import ChatCompletionMessageParam
 
 logger = logging.getLogger(__name__)
 
-# Worth another try later (overload, network); anything else is a configuration problem.
-_RETRYABLE = (
-    openai.APIConnectionError,  # includes APITimeoutError
-    openai.RateLimitError,
-    openai.InternalServerError,
-)
+
+def _is_retryable(exc: openai.OpenAIError) -> bool:
+    """Worth another try later (overload, network); anything else is a configuration problem."""
+    import openai
+
+    retryable = (
+        openai.APIConnectionError,  # includes APITimeoutError
+        openai.RateLimitError,
+        openai.InternalServerError,
+    )
+    return isinstance(exc, retryable)
 
 
 class CloudStream:
@@ -44,28 +57,38 @@ class CloudStream:
         self.usage = Usage(model_name=model)
 
     def __iter__(self) -> Iterator[str]:
+        import openai
+
         try:
             yield from self._deltas()
         except BackendError:
             raise
-        except openai.OpenAIError as exc:
-            raise BackendError(f"cloud: {exc}", retryable=isinstance(exc, _RETRYABLE)) from exc
-        except Exception as exc:  # a broken stream surfaces as a raw transport error
+        except Exception as exc:
             if self._cancelled.is_set():
-                return
+                return  # our own cancel broke the connection
+            if isinstance(exc, openai.OpenAIError):
+                raise BackendError(f"cloud: {exc}", retryable=_is_retryable(exc)) from exc
+            # A broken stream surfaces as a raw transport error.
             raise BackendError(f"cloud stream broke: {exc!r}", retryable=True) from exc
 
     def cancel(self) -> None:
-        """Close the HTTP response; the server stops generating when the socket closes."""
+        """Close the HTTP response; the server stops generating when the socket closes.
+
+        Closing alone does not wake a read blocked on another thread (the reply's pump)
+        before the read timeout, so the socket is shut down first. Until the response
+        headers arrive there is no response to close: that wait ends at the read timeout.
+        """
         self._cancelled.set()
         response = self._response
         if response is not None:
+            _shut_down_socket(response)
             response.close()
 
     def _deltas(self) -> Iterator[str]:
         self._response = self._client.chat.completions.create(
             model=self._model,
-            messages=self._messages,  # type: ignore[arg-type]
+            # Plain role/content dicts: the shape of the SDK's message TypedDicts.
+            messages=cast("list[ChatCompletionMessageParam]", self._messages),
             max_tokens=self._params.max_tokens,
             temperature=self._params.temperature,
             stream=True,
@@ -90,56 +113,46 @@ class CloudStream:
                 yield choice.delta.content
 
 
+def _shut_down_socket(response: Any) -> None:
+    stream = response.response.extensions.get("network_stream")
+    sock = stream.get_extra_info("socket") if stream is not None else None
+    if sock is not None:
+        with contextlib.suppress(OSError):  # already closed by the server
+            sock.shutdown(socket.SHUT_RDWR)
+
+
 class CloudBackend:
-    name = "cloud"
+    route = Route.CLOUD
+    is_model = True
+    remembered = True
 
-    def __init__(
-        self,
-        *,
-        base_url: str,
-        api_key: str,
-        model: str,
-        connect_timeout_s: float,
-        read_timeout_s: float,
-        max_retries: int = 0,
-    ) -> None:
-        self.model = model
-        self.client = openai.OpenAI(
-            base_url=base_url,
-            api_key=api_key,
-            timeout=openai.Timeout(read_timeout_s, connect=connect_timeout_s),
-            max_retries=max_retries,
-        )
-
-    def submit(
-        self, messages: list[dict[str, str]], *, cache_key: str, params: GenerationParams
-    ) -> CloudStream:
-        # cache_key is unused: the server keeps (or not) its own prompt cache.
-        return CloudStream(self.client, self.model, messages, params)
+    def open(self, request: BackendRequest) -> CloudStream:
+        # The cache key is unused: the server keeps (or not) its own prompt cache.
+        return CloudStream(cloud_client(), settings.CLOUD_MODEL, request.messages(), request.params)
 
 
 _lock = threading.Lock()
-_backends: dict[tuple, CloudBackend] = {}
+_clients: dict[tuple[str, str, int, int, int], openai.OpenAI] = {}
 
 
-def get_cloud_backend() -> CloudBackend:
+def cloud_client() -> openai.OpenAI:
     """One client (and connection pool) per process and configuration."""
+    import openai
+
     key = (
         settings.CLOUD_BASE_URL,
         settings.CLOUD_API_KEY,
-        settings.CLOUD_MODEL,
         settings.CLOUD_CONNECT_TIMEOUT_MS,
         settings.CLOUD_READ_TIMEOUT_MS,
         settings.CLOUD_MAX_RETRIES,
     )
+    base_url, api_key, connect_ms, read_ms, max_retries = key
     with _lock:
-        if key not in _backends:
-            _backends[key] = CloudBackend(
-                base_url=key[0],
-                api_key=key[1],
-                model=key[2],
-                connect_timeout_s=key[3] / 1000,
-                read_timeout_s=key[4] / 1000,
-                max_retries=key[5],
+        if key not in _clients:
+            _clients[key] = openai.OpenAI(
+                base_url=base_url,
+                api_key=api_key,
+                timeout=openai.Timeout(read_ms / 1000, connect=connect_ms / 1000),
+                max_retries=max_retries,
             )
-        return _backends[key]
+        return _clients[key]

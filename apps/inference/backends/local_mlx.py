@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from apps.inference import engine_stats
-from apps.inference.base import BackendError, GenerationParams, Usage
+from apps.inference.base import BackendError, BackendRequest, GenerationParams, Usage
 from apps.inference.kv_cache import PromptCacheStore, ReplyRecord
+from apps.ops.vocabulary import Route
 
 logger = logging.getLogger(__name__)
 
@@ -107,8 +108,6 @@ class LocalStream:
 
 
 class LocalEngine:
-    name = "local"
-
     def __init__(self, config: EngineConfig) -> None:
         self.config = config
         self.stats = EngineStats()
@@ -212,7 +211,8 @@ class LocalEngine:
         from mlx_lm.generate import BatchGenerator
 
         mx.set_cache_limit(self.config.mlx_cache_limit_mb * 2**20)
-        model, tokenizer = load(self.config.model)
+        loaded = load(self.config.model)  # (model, tokenizer), typed as maybe with a config
+        model, tokenizer = loaded[0], loaded[1]
         self._tokenizer = tokenizer
         self._generator = BatchGenerator(
             model,
@@ -408,6 +408,18 @@ def fit_prompt(
     if len(tokens) <= budget:
         return tokens, True
     return tokens[: budget // 4] + tokens[-(budget - budget // 4) :], True
+
+
+class LocalBackend:
+    route = Route.LOCAL
+    is_model = True
+    remembered = True
+
+    def open(self, request: BackendRequest) -> LocalStream:
+        # The cache key keeps this conversation's KV cache for its next turn.
+        return get_engine().submit(
+            request.messages(), cache_key=request.cache_key, params=request.params
+        )
 
 
 _engine: LocalEngine | None = None
