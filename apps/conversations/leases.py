@@ -105,14 +105,18 @@ def reply_hand_back(claim: Claim) -> bool:
 
 
 def replies_reap(
-    *, every_pending: bool = False, write_here: Callable[[int], bool] | None = None
+    *,
+    every_pending: bool = False,
+    write_here: Callable[[int], bool] | None = None,
+    here_first: bool = False,
 ) -> int:
     """Queue again the replies in flight whose lease ran out; how many were queued.
 
     ``every_pending`` queues every queued reply, lease or not: Redis restarted, and the
     broker may have lost every task it held (a duplicate task is harmless: the claim
-    turns it away). ``write_here`` takes a reply the broker cannot take right now and
-    writes it in this process, if it has room (True when it took it).
+    turns it away). ``write_here`` takes a reply and writes it in this process, if it has
+    room (True when it took it): when the broker cannot take the reply, or first of all
+    with ``here_first`` (the workers are still reconnecting to a restarted broker).
     """
     now = timezone.now()
     requeued = 0
@@ -123,9 +127,18 @@ def replies_reap(
     for message_id in lost.values_list("id", flat=True)[:REAP_BATCH]:
         # The UPDATE elects one reaper per reply among all the workers sweeping.
         if lost.filter(id=message_id).update(lease_until=_grace(now)) == 1:
-            queued = reply_enqueue(message_id)
-            requeued += queued or (write_here is not None and write_here(message_id))
+            requeued += _requeue(message_id, write_here, here_first=here_first)
     return requeued
+
+
+def _requeue(
+    message_id: int, write_here: Callable[[int], bool] | None, *, here_first: bool
+) -> bool:
+    if write_here is None:
+        return reply_enqueue(message_id)
+    if here_first:
+        return write_here(message_id) or reply_enqueue(message_id)
+    return reply_enqueue(message_id) or write_here(message_id)
 
 
 def _owned(claim: Claim) -> QuerySet[Message]:

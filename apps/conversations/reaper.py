@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from django.conf import settings
 from django.db import close_old_connections, connection
@@ -49,6 +50,7 @@ class Reaper:
     def __init__(self, interval_s: float, write_here: WriteHere | None = None) -> None:
         self.interval_s = interval_s
         self.write_here = write_here
+        self._here_first_until = 0.0
         self._stop = threading.Event()
         self._run_id: str | None = None
         self._thread = threading.Thread(target=self._loop, name="reply-reaper", daemon=True)
@@ -62,7 +64,13 @@ class Reaper:
         self._thread.join()
 
     def sweep(self) -> int:
-        return replies_reap(every_pending=self._redis_restarted(), write_here=self.write_here)
+        if restarted := self._redis_restarted():
+            self._here_first_until = time.monotonic() + BROKER_SETTLE_S
+        return replies_reap(
+            every_pending=restarted,
+            write_here=self.write_here,
+            here_first=time.monotonic() < self._here_first_until,
+        )
 
     def _redis_restarted(self) -> bool:
         run_id = redis_run_id()
@@ -92,6 +100,9 @@ class Reaper:
 
 # Replies one worker writes by itself while the broker is down.
 WRITE_HERE_SLOTS = 4
+# After a Redis restart, Celery's consumers take seconds to reconnect (their retry waits
+# 2 s, then 4 s): replies found lost meanwhile are written here first.
+BROKER_SETTLE_S = 10.0
 
 
 def start_reaper() -> Reaper:
