@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import weakref
 from typing import Any
 
 import redis
@@ -30,10 +31,20 @@ REDIS_DOWN = (redis.RedisError, OSError)
 JOIN_RETRY_S = (0.05, 0.1, 0.2, 0.4)
 
 
+def _unless_cancelled(exc: BaseException) -> None:
+    """redis-py may report a cancelled command as a connection error: a consumer being
+    shut down must end, not wait for Redis."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError from exc
+
+
 class ReconnectingRedisChannelLayer(RedisChannelLayer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._recovery: asyncio.Task[None] | None = None
+        self._recoveries: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, asyncio.Task[None]
+        ] = weakref.WeakKeyDictionary()
         # Each outage this process noticed is an epoch, with the time it began. A channel
         # that was busy while another noticed it (so its own receive never failed) is
         # still behind: its next receive gets ``layer.reconnected`` all the same.
@@ -63,6 +74,7 @@ class ReconnectingRedisChannelLayer(RedisChannelLayer):
         try:
             return await super().receive(channel)
         except REDIS_DOWN as exc:
+            _unless_cancelled(exc)
             logger.warning("channel layer lost Redis (%r); waiting for it", exc)
             await asyncio.shield(self._wait_for_redis())
         # A channel made while Redis was already away has the current outage's epoch.
@@ -73,18 +85,21 @@ class ReconnectingRedisChannelLayer(RedisChannelLayer):
         return {"type": RECONNECTED, "since": since - SINCE_MARGIN_S}
 
     def _wait_for_redis(self) -> asyncio.Task[None]:
-        """One probe per process, however many consumers wait on it."""
-        if self._recovery is None or self._recovery.done():
+        """One probe per event loop, however many consumers wait on it."""
+        loop = asyncio.get_running_loop()
+        recovery = self._recoveries.get(loop)
+        if recovery is None or recovery.done():
             self._outages.append(time.time())
-            self._recovery = asyncio.ensure_future(self._probe_until_up())
-        return self._recovery
+            recovery = self._recoveries[loop] = loop.create_task(self._probe_until_up())
+        return recovery
 
     async def _probe_until_up(self) -> None:
         attempt = 0
         while True:
             try:
                 await self.connection(0).ping()
-            except REDIS_DOWN:
+            except REDIS_DOWN as exc:
+                _unless_cancelled(exc)
                 await asyncio.sleep(PROBE_INTERVAL_S[min(attempt, len(PROBE_INTERVAL_S) - 1)])
                 attempt += 1
                 continue
