@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "simple_history",
     "apps.ops",
     "apps.console",
+    "apps.dashboard",
     "apps.demo_model",  # build tooling: `manage.py build_demo_model`
 ]
 
