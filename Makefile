@@ -18,13 +18,13 @@ export OPENBLAS_NUM_THREADS := 1
 endif
 endif
 
-.PHONY: run setup venv system-deps test-deps services db test lint format bench bench-engine bench-fallback bench-faq bench-sentiment bench-faults demo-model clean
+.PHONY: run setup venv system-deps test-deps messages messages-update services db test lint format bench bench-engine bench-fallback bench-faq bench-sentiment bench-faults demo-model clean
 
 run: setup ## Set up everything and serve the demo on http://127.0.0.1:$(PORT)/
 	@echo "SurgeDesk: open http://127.0.0.1:$(PORT)/  (staff: http://127.0.0.1:$(PORT)/admin/)"
 	PATH="$(abspath $(BIN)):$$PATH" PORT=$(PORT) $(BIN)/honcho -d . -f docker/Procfile start
 
-setup: system-deps venv services db
+setup: system-deps venv messages services db
 
 venv: $(BIN)/.installed
 
@@ -41,6 +41,18 @@ system-deps:
 test-deps:
 	@bash docker/system-deps.sh test
 
+# Customer texts: locale/<lang>/LC_MESSAGES/django.po, compiled to .mo (built, not committed).
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
+
+messages: $(MO_FILES) ## Compile the translation catalogs (GNU gettext's msgfmt)
+
+%.mo: %.po
+	msgfmt --check -o $@ $<
+
+messages-update: venv ## Re-read the sources into locale/*/django.po after changing a customer text
+	$(PY) manage.py makemessages -l en -l zh_Hans --no-obsolete \
+		--ignore=tests --ignore=docker --ignore=staticfiles --ignore=artifacts
+
 services: ## Make sure Postgres and Redis answer, starting local ones if installed
 	@bash docker/dev-services.sh
 
@@ -51,7 +63,7 @@ db: venv services
 	$(PY) manage.py load_demo_faq
 	$(PY) manage.py ensure_demo_staff
 
-test: test-deps venv services ## Run the whole suite (real Postgres, Redis, Celery, Chromium)
+test: test-deps venv messages services ## Run the whole suite (real Postgres, Redis, Celery, Chromium)
 	$(BIN)/pytest
 
 lint: venv ## ruff (lint and format) and mypy with django-stubs

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Debian packages SurgeDesk needs, installed when missing and when we may (root with apt).
-#   docker/system-deps.sh        what serving needs: OpenBLAS (fast MLX maths on CPU)
+#   docker/system-deps.sh        what serving needs: OpenBLAS (fast MLX maths on CPU), gettext
 #   docker/system-deps.sh test   and what the suite needs: Chromium and CJK fonts
 set -u
 
 need=()
 ls /usr/lib/*/openblas-pthread/libblas.so.3 >/dev/null 2>&1 || need+=(libopenblas0-pthread)
+command -v msgfmt >/dev/null || need+=(gettext)  # compiles the translation catalogs
 if [ "${1:-}" = test ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
   fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)

@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "simple_history",
     "apps.ops",
     "apps.console",
+    "apps.dashboard",
     "apps.demo_model",  # build tooling: `manage.py build_demo_model`
 ]
 
@@ -135,6 +136,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
+# What customers are answered in (``apps.config.languages`` maps a conversation's language
+# here); the catalogs are locale/*/LC_MESSAGES/django.po, compiled by ``make messages``.
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = _read("TIME_ZONE", str, "UTC")
 USE_I18N = True
 USE_TZ = True

@@ -13,7 +13,7 @@ from django.db import InterfaceError, OperationalError
 
 from apps.config.channel_layer import RejoinsGroups
 from apps.conversations import protocol, ratelimit, realtime, services
-from apps.ops.metrics import CHAT_FRAMES, CHAT_SOCKETS
+from apps.ops.counters import CHAT_FRAMES, CHAT_SOCKETS
 
 logger = logging.getLogger(__name__)
 

@@ -10,13 +10,10 @@ from django.utils import timezone
 
 from apps.conversations import realtime
 from apps.conversations.models import Conversation, Message
+from apps.conversations.notices import handoff_notice
 from apps.ops.flags import current_flags
-from apps.sentiment.escalation import (
-    BusinessHours,
-    EscalationPolicy,
-    escalation_reason,
-    handoff_notice,
-)
+from apps.ops.hours import BusinessHours
+from apps.sentiment.escalation import EscalationPolicy, escalation_reason
 from apps.sentiment.tagger import tag
 
 

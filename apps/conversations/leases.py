@@ -31,7 +31,7 @@ from apps.config.celery import app as celery_app
 from apps.conversations import realtime
 from apps.conversations.models import Message
 from apps.inference.canned import apology
-from apps.ops.metrics import observe_reply
+from apps.ops.counters import observe_reply
 
 logger = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from apps.conversations.leases import (
 from apps.conversations.models import Message
 from apps.conversations.selectors import history_for_reply, replies_waiting
 from apps.inference.service import ReplyStream, Restart, stream_reply
-from apps.ops.metrics import observe_reply
+from apps.ops.counters import observe_reply
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from apps.conversations import realtime
+from apps.config.languages import detect_language
+from apps.conversations import notices, realtime
 from apps.conversations.escalation import (
     EscalationConfig,
     conversation_escalate,
@@ -29,7 +30,6 @@ from apps.conversations.selectors import (
     open_conversation_for_session,
     replies_waiting_before,
 )
-from apps.inference.language import detect_language, localized
 
 logger = logging.getLogger(__name__)
 
@@ -114,16 +114,9 @@ def reply_queue(*, conversation: Conversation, customer_message: Message) -> Mes
     transaction.on_commit(partial(reply_enqueue, reply.id))
     ahead = replies_waiting_before(reply)
     if ahead >= settings.QUEUE_NOTICE_AT:
-        text = localized(QUEUED, conversation.language, ahead=ahead)
+        text = notices.queued(conversation.language, ahead=ahead)
         _publish_on_commit(conversation, realtime.notice("queued", text))
     return reply
-
-
-QUEUED = {
-    "en": "We're busier than usual: {ahead} replies are ahead of yours. You'll get an answer "
-    "here as soon as it's your turn.",
-    "zh": "当前咨询较多,您前面还有 {ahead} 位顾客在等待回复,轮到您时会立即在这里回复。",
-}
 
 
 def _publish_on_commit(conversation: Conversation, event: realtime.ServerEvent) -> None:

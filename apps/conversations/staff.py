@@ -14,26 +14,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from apps.conversations import cancellation, realtime
+from apps.conversations import cancellation, notices, realtime
 from apps.conversations.models import Conversation, Message
-from apps.inference.language import localized
 
 logger = logging.getLogger(__name__)
 
 IN_FLIGHT = (Message.Status.PENDING, Message.Status.STREAMING)
-
-AGENT_JOINED = {
-    "en": "{agent} from our team has joined the chat.",
-    "zh": "人工客服 {agent} 已加入对话。",
-}
-HANDED_BACK = {
-    "en": "You're chatting with our assistant again. Ask for a person any time.",
-    "zh": "您已回到智能助手服务,随时可以再次转人工。",
-}
-CLOSED = {
-    "en": "This chat was closed. Send a message any time to start a new one.",
-    "zh": "本次对话已结束。如有需要,发送消息即可开始新的对话。",
-}
 
 
 class StaffActionError(Exception):
@@ -113,7 +99,7 @@ def _announce_takeover(conversation, agent, cancelled: list[int], event_id: int)
     cancellation.request_cancel(group, cancelled)
     for reply in Message.objects.filter(id__in=cancelled):
         realtime.publish(group, realtime.reply_end(reply.id, reply.text, "", reply.ttft_ms))
-    joined = localized(AGENT_JOINED, conversation.language, agent=agent_name(agent))
+    joined = notices.agent_joined(conversation.language, agent=agent_name(agent))
     realtime.publish(group, realtime.notice("agent_joined", joined))
     realtime.publish_to_staff(group, event_id)
     realtime.publish_queue_change(conversation.id)
@@ -179,7 +165,7 @@ def conversation_hand_back(*, conversation_id: int, agent: AbstractBaseUser) -> 
     event = _system_event(
         conversation, agent, Message.Event.HAND_BACK, f"{agent_name(agent)} handed back to the AI"
     )
-    text = localized(HANDED_BACK, conversation.language)
+    text = notices.handed_back(conversation.language)
     transaction.on_commit(lambda: _announce(conversation, "handed_back", text, event.id))
     return conversation
 
@@ -201,7 +187,7 @@ def conversation_close(*, conversation_id: int, agent: AbstractBaseUser) -> Conv
     event = _system_event(
         conversation, agent, Message.Event.CLOSED, f"{agent_name(agent)} closed the conversation"
     )
-    text = localized(CLOSED, conversation.language)
+    text = notices.closed(conversation.language)
     transaction.on_commit(lambda: cancellation.request_cancel(conversation.uuid.hex, cancelled))
     transaction.on_commit(lambda: _announce(conversation, "closed", text, event.id))
     return conversation

@@ -1,7 +1,8 @@
 """Answer cache: a finished reply to a generic question, reused for the same question later.
 
-Keys hold a generation number; ``invalidate_all`` bumps it, so every cached answer dies at once
-(FAQ edits, routing-flag changes) without scanning keys; the old ones expire by TTL.
+Keys hold a generation number and the routing flags' version. ``invalidate_all`` bumps the
+generation (FAQ edits) and every flags change bumps the version (``apps.ops.flags``), so every
+cached answer dies at once without scanning keys; the old ones expire by TTL.
 Questions about the customer's own order are never cached (``is_cacheable``).
 Redis trouble makes the cache miss and log; it never breaks a reply.
 """
@@ -17,6 +18,7 @@ import redis
 from django.conf import settings
 
 from apps.faq.redis_client import get_redis, key
+from apps.ops.flags import VERSION_KEY as FLAGS_VERSION_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -113,9 +115,10 @@ def answer_cache_stats() -> dict[str, float]:
 
 
 def _answer_key(client: redis.Redis, text: str) -> str:
-    generation = client.get(key("answers", "generation")) or "0"
+    # An answer belongs to the FAQ generation and the routing flags it was produced under.
+    generation, flags_version = client.mget(key("answers", "generation"), FLAGS_VERSION_KEY)
     digest = hashlib.sha256(normalize_question(text).encode()).hexdigest()[:32]
-    return key("answers", generation, digest)
+    return key("answers", _text(generation) or 0, _text(flags_version) or 0, digest)
 
 
 def _text(raw: bytes | str | None) -> str | None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from apps.faq.text import detect_language
+from apps.config.languages import detect_language
 
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite  # a file, or a management command's stdout

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from apps.config.languages import detect_language, has_han
 from apps.faq import lexicon, text
 from apps.faq.spelling import Speller
 
@@ -113,7 +114,7 @@ class FaqIndex:
             return []
         scores = self._scores(units, denominator)
         ranked = self._top(scores, limit + 1)
-        ranked = self._prefer_language(ranked, scores, language or text.detect_language(query))
+        ranked = self._prefer_language(ranked, scores, language or detect_language(query))
         return [Scored(self.docs[i], score) for score, i in ranked[:limit]]
 
     def _query_mass(self, unit: str) -> float:
@@ -246,7 +247,7 @@ def _kind_weight(unit: str) -> float:
         return lexicon.CONCEPT_WEIGHTS.get(value, 1.0)
     if kind == "n":
         return NUMBER_WEIGHT
-    return ZH_WORD_WEIGHT if text.has_han(value) else EN_WORD_WEIGHT
+    return ZH_WORD_WEIGHT if has_han(value) else EN_WORD_WEIGHT
 
 
 def _speller(docs: list[IndexDoc]) -> Speller:

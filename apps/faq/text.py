@@ -17,11 +17,11 @@ from functools import lru_cache
 
 import jieba
 
+from apps.config.languages import has_han
 from apps.faq import lexicon
 
 jieba.setLogLevel(logging.WARNING)
 
-_HAN = re.compile(r"[\u3400-\u9fff]")
 # A Chinese run may carry digits (双11, 7天); a digit run on its own is treated as English.
 _RUN = re.compile(r"[\u3400-\u9fff0-9]*[\u3400-\u9fff][\u3400-\u9fff0-9]*|[a-z]+|[0-9]+")
 _NOT_WORD = re.compile(r"[^\w\u3400-\u9fff]+|_")
@@ -29,15 +29,6 @@ _APOSTROPHES = re.compile(r"['’‘`´]")
 _MAX_PHRASE = 4
 
 Corrector = Callable[[str], str]
-
-
-def has_han(text: str) -> bool:
-    return bool(_HAN.search(text))
-
-
-def detect_language(text: str) -> str:
-    """'zh' when the text has any Han character, else 'en' (mixed text is Chinese-led)."""
-    return "zh" if has_han(text) else "en"
 
 
 def normalize(text: str) -> str:

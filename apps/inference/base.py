@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from apps.inference.language import detect_language
+from apps.config.languages import detect_language
 from apps.inference.prompts import Turn, build_messages
 
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from apps.inference.language import localized
+from django.utils.translation import gettext_lazy as _
 
-APOLOGY = {
-    "en": (
-        "Sorry, I can't answer that right now. A member of our team can help: "
-        'tap "Talk to a person" and we\'ll get back to you.'
-    ),
-    "zh": "抱歉,我现在无法回答这个问题。您可以点击“转人工”,我们的客服会尽快为您处理。",
-}
+from apps.config.languages import customer_text
+
+APOLOGY = _(
+    "Sorry, I can't answer that right now. A member of our team can help: "
+    'tap "Talk to a person" and we\'ll get back to you.'
+)
 
 
 def apology(language: str) -> str:
-    return localized(APOLOGY, language)
+    return customer_text(APOLOGY, language)

@@ -17,7 +17,7 @@ The same rule decides whether the reply is remembered afterwards (``RoutePlan.ca
 
 The cache is used in every mode, ``faq_only`` and the single-model modes included, and
 whatever is killed. That is safe because every routing-flag change empties the cache
-(``apps.ops.services.flags_update`` calls ``invalidate_all``) and a reply is only remembered
+(its keys carry the flags version, which ``flags_update`` bumps) and a reply is only remembered
 when the flags did not change while it was written, so the cache only ever holds answers that
 the current flags would produce: after a switch to ``faq_only`` it refills with FAQ answers
 only, and a killed model's old answers are gone with the kill. An open breaker, by contrast,

@@ -18,8 +18,8 @@ from django.conf import settings
 from django.db import DatabaseError
 
 from apps.config.redis_client import shared_redis
+from apps.ops.hours import BusinessHours
 from apps.ops.vocabulary import KILLABLE_ROUTES, Mode, Route
-from apps.sentiment.escalation import BusinessHours
 
 logger = logging.getLogger(__name__)
 

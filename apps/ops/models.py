@@ -7,8 +7,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from apps.ops.hours import BusinessHours
 from apps.ops.vocabulary import MODEL_ROUTES, Mode, Route
-from apps.sentiment.escalation import BusinessHours
 
 MAX_KEYWORDS = 50
 MAX_KEYWORD_CHARS = 40

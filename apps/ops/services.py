@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 
-from apps.faq.answer_cache import invalidate_all
 from apps.ops.flags import flags_bump_version
 from apps.ops.models import RoutingFlags
 
@@ -56,9 +55,8 @@ def flags_update(
         user if user is not None and user.is_authenticated else None
     )
     flags.save()
+    # The bump also retires every cached answer: the answer cache keys on the flags version
+    # (``apps.faq.answer_cache``), so a mode or a kill switch is never undone by an answer
+    # produced under the old routing.
     transaction.on_commit(flags_bump_version)
-    # A cached answer was produced under the old routing; a mode or a kill switch must not
-    # be undone by it. After the bump, so a reply started under the old flags sees they
-    # changed and does not refill the cache.
-    transaction.on_commit(invalidate_all)
     return flags

@@ -1,4 +1,7 @@
-"""When to hand a conversation to a person, and what to tell the customer. Pure functions.
+"""When to hand a conversation to a person: the escalation rule. Pure functions.
+
+What the customer is told lives in ``apps.conversations.notices``; business hours in
+``apps.ops.hours``.
 
 Decisions (documented here because the tests pin them):
 
@@ -18,10 +21,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apps.sentiment.tagger import Label, normalize
 
@@ -131,170 +132,3 @@ def escalation_reason(
     if len(window) == policy.negative_streak and all(lb == "negative" for lb, _ in window):
         return "negative_streak"
     return None
-
-
-# --------------------------------------------------------------------------- business hours
-
-ALL_DAYS = (0, 1, 2, 3, 4, 5, 6)  # Monday = 0, as datetime.weekday()
-_ZH_DAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
-_EN_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_EN_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_BEIJING = frozenset({"Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "PRC"})
-_END_OF_DAY = 24 * 60
-
-
-def _minutes(value: str, *, allow_24: bool) -> int:
-    match = re.fullmatch(r"(\d{1,2}):(\d{2})", value)
-    if not match:
-        raise ValueError(f"time must look like HH:MM, got {value!r}")
-    hours, minutes = int(match.group(1)), int(match.group(2))
-    total = hours * 60 + minutes
-    if minutes >= 60 or total > _END_OF_DAY or (total == _END_OF_DAY and not allow_24):
-        raise ValueError(f"time out of range: {value!r}")
-    return total
-
-
-@dataclass(frozen=True, slots=True)
-class BusinessHours:
-    """Staffed hours in ``tz``. ``close`` may be "24:00"; a ``close`` earlier than ``open``
-    means the shift runs past midnight and belongs to the day it starts on."""
-
-    tz: str = "Asia/Shanghai"
-    open: str = "09:00"
-    close: str = "21:00"
-    days: tuple[int, ...] = field(default=ALL_DAYS)
-
-    def __post_init__(self) -> None:
-        try:
-            ZoneInfo(self.tz)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {self.tz!r}") from exc
-        if self.open_minutes == self.close_minutes:
-            raise ValueError('open and close are equal; use "00:00"-"24:00" for all day')
-        if not self.days or any(d not in ALL_DAYS for d in self.days):
-            raise ValueError("days must be weekday numbers 0 (Mon) to 6 (Sun)")
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.tz)
-
-    @property
-    def open_minutes(self) -> int:
-        return _minutes(self.open, allow_24=False)
-
-    @property
-    def close_minutes(self) -> int:
-        return _minutes(self.close, allow_24=True)
-
-    @property
-    def overnight(self) -> bool:
-        return self.close_minutes < self.open_minutes
-
-    def is_open(self, now: datetime) -> bool:
-        """``now`` must be timezone-aware (Django's timezone.now() is)."""
-        local = _local(now, self.zone)
-        minute = local.hour * 60 + local.minute
-        day = local.weekday()
-        if not self.overnight:
-            return day in self.days and self.open_minutes <= minute < self.close_minutes
-        started_today = day in self.days and minute >= self.open_minutes
-        started_yesterday = (day - 1) % 7 in self.days and minute < self.close_minutes
-        return started_today or started_yesterday
-
-    def next_opening(self, now: datetime) -> datetime:
-        """The next moment the team comes online (local time of ``tz``); ``now`` if open."""
-        local = _local(now, self.zone)
-        if self.is_open(local):
-            return local
-        opens_at = time(self.open_minutes // 60, self.open_minutes % 60)
-        for offset in range(8):
-            day = local.date() + timedelta(days=offset)
-            candidate = datetime.combine(day, opens_at, tzinfo=self.zone)
-            if day.weekday() in self.days and candidate > local:
-                return candidate
-        raise AssertionError("a non-empty weekly schedule always opens within 8 days")
-
-
-def _local(now: datetime, zone: ZoneInfo) -> datetime:
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise ValueError("now must be timezone-aware (use django.utils.timezone.now())")
-    return now.astimezone(zone)
-
-
-# --------------------------------------------------------------------------- hand-off notice
-
-
-def _day_ranges(days: Sequence[int]) -> list[tuple[int, int]]:
-    ordered = sorted(set(days))
-    ranges: list[tuple[int, int]] = []
-    for day in ordered:
-        if ranges and day == ranges[-1][1] + 1:
-            ranges[-1] = (ranges[-1][0], day)
-        else:
-            ranges.append((day, day))
-    return ranges
-
-
-def _days_text(days: Sequence[int], zh: bool) -> str:
-    if set(days) == set(ALL_DAYS):
-        return "每天" if zh else "every day"
-    names = _ZH_DAYS if zh else _EN_DAYS
-    parts = []
-    for first, last in _day_ranges(days):
-        if first == last:
-            parts.append(names[first])
-        else:
-            parts.append(
-                f"{names[first]}至{names[last]}" if zh else f"{names[first]}–{names[last]}"
-            )
-    return "、".join(parts) if zh else ", ".join(parts)
-
-
-def _hours_text(hours: BusinessHours, zh: bool) -> str:
-    close = hours.close
-    if hours.overnight:
-        close = f"次日 {close}" if zh else f"{close} the next day"
-    zone = "北京时间" if zh and hours.tz in _BEIJING else hours.tz
-    return (
-        f"{_days_text(hours.days, zh)} {hours.open}–{close}({zone})"
-        if zh
-        else (f"{_days_text(hours.days, zh)}, {hours.open}–{close} ({zone})")
-    )
-
-
-def _when_text(opening: datetime, now_local: datetime, zh: bool) -> str:
-    delta_days = (opening.date() - now_local.date()).days
-    clock = opening.strftime("%H:%M")
-    if delta_days == 0:
-        return f"今天 {clock}" if zh else f"today at {clock}"
-    if delta_days == 1:
-        return f"明天 {clock}" if zh else f"tomorrow at {clock}"
-    weekday = opening.weekday()
-    return f"{_ZH_DAYS[weekday]} {clock}" if zh else f"{_EN_DAY_NAMES[weekday]} at {clock}"
-
-
-def handoff_notice(now: datetime, hours: BusinessHours, lang: str) -> str:
-    """What the customer reads when we escalate. ``lang`` "zh" (or "zh-*", "mixed") → Chinese,
-    anything else → English. Says plainly whether a person is coming now; when the team is
-    offline, gives the hours and the next opening, and that the AI keeps helping meanwhile."""
-    zh = lang.lower().startswith("zh") or lang.lower() == "mixed"
-    if hours.is_open(now):
-        if zh:
-            return "已为您通知人工客服,请稍候,客服接入后会在这里直接回复您。"
-        return (
-            "I've asked a member of our team to join this chat. Please hold on; a person "
-            "will reply here as soon as they are free."
-        )
-    local = _local(now, hours.zone)
-    when = _when_text(hours.next_opening(now), local, zh)
-    schedule = _hours_text(hours, zh)
-    if zh:
-        return (
-            f"人工客服目前不在线,服务时间为{schedule},下次上线时间:{when}。"
-            "在此之前我(AI 助手)会继续为您处理,您也可以先把问题详细留在这里。"
-        )
-    return (
-        f"Our team is offline right now. Their hours are {schedule}; they are next online "
-        f"{when}. Until then I (the AI assistant) will keep helping you here, and you can "
-        "leave the details of your issue in this chat."
-    )

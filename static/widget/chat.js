@@ -116,7 +116,7 @@ const handlers = {
   error(e) {
     if (e.code === "unavailable" && outbox.has(e.client_msg_id)) {
       // Nothing was stored; the desk is briefly unreachable. Send it again shortly.
-      statusLine.textContent = "retrying…";
+      statusLine.textContent = root.dataset.textRetrying;
       const text = outbox.get(e.client_msg_id);
       setTimeout(() => send({ type: "message", client_msg_id: e.client_msg_id, text }), jitter(2000));
       return;
@@ -133,7 +133,7 @@ let typingTimer = null;
 
 function showTyping(agent) {
   clearTimeout(typingTimer);
-  thinking.textContent = `${agent} is typing…`;
+  thinking.textContent = root.dataset.textTyping.replace("{agent}", agent);
   thinking.dataset.typing = "true";
   thinking.hidden = false;
   typingTimer = setTimeout(stopTyping, TYPING_SHOWN_MS);
@@ -163,10 +163,10 @@ function resumeState() {
 function connect() {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   socket = new WebSocket(`${scheme}://${location.host}${root.dataset.wsPath}`);
-  statusLine.textContent = "connecting…";
+  statusLine.textContent = root.dataset.textConnecting;
   socket.addEventListener("open", () => {
     retryMs = 500;
-    statusLine.textContent = "online";
+    statusLine.textContent = root.dataset.textOnline;
     send(resumeState());
     for (const [id, text] of outbox) send({ type: "message", client_msg_id: id, text });
   });
@@ -182,7 +182,7 @@ function connect() {
     if (handler) handler(event);
   });
   socket.addEventListener("close", (ev) => {
-    statusLine.textContent = "reconnecting…";
+    statusLine.textContent = root.dataset.textReconnecting;
     const delay = ev.code === CLOSE_SERVICE_RESTART ? 250 : retryMs;
     setTimeout(connect, jitter(delay));
     retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);

@@ -85,7 +85,7 @@ def _predict(index: FaqIndex, text: str, threshold: float) -> str | None:
 
 
 def _language(text: str) -> str:
-    from apps.faq.text import detect_language
+    from apps.config.languages import detect_language
 
     return detect_language(text)
 

@@ -1,19 +1,12 @@
-"""Escalation rules and business hours. Pure functions, no database."""
+"""Escalation rules. Pure functions, no database."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from apps.sentiment.escalation import (
-    BusinessHours,
-    EscalationPolicy,
-    asks_for_human,
-    escalation_reason,
-    handoff_notice,
-)
+from apps.sentiment.escalation import EscalationPolicy, asks_for_human, escalation_reason
 from apps.sentiment.tagger import tag
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -123,93 +116,3 @@ def test_policy_is_configurable_and_validated() -> None:
 def test_no_history_only_checks_the_request() -> None:
     assert escalation_reason(text="你好", recent_labels_scores=[]) is None
     assert escalation_reason(text="转人工", recent_labels_scores=[]) == "asked_for_human"
-
-
-# --------------------------------------------------------------------------- business hours
-
-
-def at(hour: int, minute: int = 0, day: int = 6) -> datetime:
-    """2025-01-06 is a Monday; ``day`` picks the date in January 2025, Shanghai time."""
-    return datetime(2025, 1, day, hour, minute, tzinfo=SHANGHAI)
-
-
-def test_default_hours_boundaries() -> None:
-    hours = BusinessHours()
-    assert not hours.is_open(at(8, 59))
-    assert hours.is_open(at(9, 0))
-    assert hours.is_open(at(20, 59))
-    assert not hours.is_open(at(21, 0))
-    # Any aware datetime works: 01:30 UTC is 09:30 in Shanghai.
-    assert hours.is_open(datetime(2025, 1, 6, 1, 30, tzinfo=UTC))
-
-
-def test_weekdays_only_and_overnight_shift() -> None:
-    weekdays = BusinessHours(days=(0, 1, 2, 3, 4))
-    assert weekdays.is_open(at(10, day=10))  # Friday
-    assert not weekdays.is_open(at(10, day=11))  # Saturday
-    night = BusinessHours(open="22:00", close="06:00", days=(0,))  # Monday night shift
-    assert night.is_open(at(23, day=6))
-    assert night.is_open(at(5, 59, day=7))  # still Monday's shift on Tuesday morning
-    assert not night.is_open(at(6, 0, day=7))
-    assert not night.is_open(at(23, day=7))
-
-
-def test_invalid_hours_are_rejected() -> None:
-    with pytest.raises(ValueError):
-        BusinessHours(tz="Mars/Olympus")
-    with pytest.raises(ValueError):
-        BusinessHours(open="9am")
-    with pytest.raises(ValueError):
-        BusinessHours(open="09:00", close="09:00")
-    with pytest.raises(ValueError):
-        BusinessHours(days=(7,))
-    with pytest.raises(ValueError):
-        BusinessHours().is_open(datetime(2025, 1, 6, 10, 0))  # naive
-
-
-def test_notice_when_open_zh_and_en() -> None:
-    hours = BusinessHours()
-    zh = handoff_notice(at(10), hours, "zh")
-    en = handoff_notice(at(10), hours, "en")
-    assert "人工客服" in zh and "不在线" not in zh
-    assert "person" in en and "offline" not in en
-
-
-def test_notice_when_closed_gives_hours_next_opening_and_ai_keeps_helping() -> None:
-    hours = BusinessHours()
-    zh = handoff_notice(at(22), hours, "zh")
-    assert "不在线" in zh
-    assert "09:00–21:00" in zh and "北京时间" in zh
-    assert "明天 09:00" in zh
-    assert "AI" in zh and "继续" in zh
-    en = handoff_notice(at(22), hours, "en")
-    assert "offline" in en
-    assert "09:00–21:00" in en and "every day" in en
-    assert "tomorrow at 09:00" in en
-    assert "AI assistant" in en and "keep helping" in en
-
-
-def test_notice_before_opening_says_today_and_weekend_gap_names_the_day() -> None:
-    assert "今天 09:00" in handoff_notice(at(7), BusinessHours(), "zh")
-    weekdays = BusinessHours(days=(0, 1, 2, 3, 4), tz="Europe/London")
-    saturday = datetime(2025, 1, 11, 12, 0, tzinfo=ZoneInfo("Europe/London"))
-    en = handoff_notice(saturday, weekdays, "en")
-    assert "Mon–Fri" in en and "Monday at 09:00" in en and "Europe/London" in en
-    assert "周一至周五" in handoff_notice(saturday, weekdays, "zh")
-
-
-def test_notice_language_fallbacks() -> None:
-    closed = at(23)
-    assert "不在线" in handoff_notice(closed, BusinessHours(), "zh-CN")
-    assert "不在线" in handoff_notice(closed, BusinessHours(), "mixed")
-    assert "offline" in handoff_notice(closed, BusinessHours(), "fr")
-
-
-def test_next_opening_is_never_in_the_past() -> None:
-    hours = BusinessHours(days=(2,))
-    start = at(12, day=9)  # Thursday
-    for step in range(0, 24 * 8, 5):
-        now = start + timedelta(hours=step)
-        opening = hours.next_opening(now)
-        assert opening >= now
-        assert hours.is_open(opening)

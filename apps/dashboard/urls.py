@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from django.urls import path
 
-from apps.ops import views
+from apps.dashboard import views
 
+# The namespace names the page (/ops/), which this roof app serves.
 app_name = "ops"
 
 urlpatterns = [

@@ -7,7 +7,7 @@ import re
 import pytest
 from prometheus_client import REGISTRY
 
-from apps.ops.metrics import observe_reply
+from apps.ops.counters import observe_reply
 
 pytestmark = pytest.mark.django_db
 

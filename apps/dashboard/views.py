@@ -1,4 +1,5 @@
-"""The ops page: routing flags (htmx form), breaker states and the audit trail."""
+"""The roof's pages: the ops page (routing flags as an htmx form, breaker states, the audit
+trail), ``/metrics`` and ``/healthz``. Writes go through the ops floor's services."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
+from apps.dashboard.health import health_report
+from apps.dashboard.metrics import register_shared_state
 from apps.inference.breakers import breaker_snapshot
 from apps.ops.forms import RoutingFlagsForm
-from apps.ops.health import health_report
-from apps.ops.metrics import register_shared_state
 from apps.ops.permissions import ops_required
 from apps.ops.selectors import flag_changes, flags_row
 from apps.ops.services import flags_update
@@ -20,7 +21,7 @@ from apps.ops.services import flags_update
 @ops_required
 def ops_page(request: HttpRequest) -> HttpResponse:
     context = {"form": RoutingFlagsForm(instance=flags_row()), **_status_context()}
-    return render(request, "ops/ops.html", context)
+    return render(request, "dashboard/ops.html", context)
 
 
 @require_POST
@@ -34,14 +35,14 @@ def flags_save(request: HttpRequest) -> HttpResponse:
     if not request.htmx:
         if saved:
             return redirect("ops:page")
-        return render(request, "ops/ops.html", {"form": form, **_status_context()})
-    return render(request, "ops/_flags_form.html", {"form": form, "saved": saved})
+        return render(request, "dashboard/ops.html", {"form": form, **_status_context()})
+    return render(request, "dashboard/_flags_form.html", {"form": form, "saved": saved})
 
 
 @require_GET
 @ops_required
 def ops_status(request: HttpRequest) -> HttpResponse:
-    return render(request, "ops/_status.html", _status_context())
+    return render(request, "dashboard/_status.html", _status_context())
 
 
 def _status_context() -> dict:

@@ -1,0 +1,78 @@
+"""Prometheus: what every process shares, read at scrape time, beside this process's counters.
+
+The counters live on the ops floor (``apps.ops.counters``) so that workers and consumers
+can bump them without reading the roof. This collector reads breakers, engines, the reply
+queue and the answer cache, so any process's ``/metrics`` reports them consistently.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+from prometheus_client import REGISTRY
+from prometheus_client.core import GaugeMetricFamily, Metric
+
+from apps.conversations.selectors import replies_waiting
+from apps.faq.answer_cache import answer_cache_stats
+from apps.inference import engine_stats
+from apps.inference.breakers import breaker_states
+
+logger = logging.getLogger(__name__)
+
+
+class SharedStateCollector:
+    """Breakers, engines, the reply queue and the answer cache, read when scraped."""
+
+    def collect(self) -> Iterator[Metric]:
+        for family in (_breakers, _engines, _queue, _answer_cache):
+            try:
+                yield from family()
+            except Exception:  # a scrape must not fail because one source is down
+                logger.warning("metrics source failed: %s", family.__name__, exc_info=True)
+
+
+def _breakers() -> Iterator[Metric]:
+    family = GaugeMetricFamily(
+        "surgedesk_breaker_open", "1 when a backend's breaker is open", labels=["backend"]
+    )
+    for backend, state in breaker_states().items():
+        family.add_metric([backend], 1.0 if state == "open" else 0.0)
+    yield family
+
+
+def _engines() -> Iterator[Metric]:
+    family = GaugeMetricFamily(
+        "surgedesk_engine", "Local engine figures per worker", labels=["worker", "figure"]
+    )
+    for worker, figures in engine_stats.all_engines().items():
+        for name, value in figures.items():
+            family.add_metric([worker, name], float(value))
+    yield family
+
+
+def _queue() -> Iterator[Metric]:
+    yield GaugeMetricFamily(
+        "surgedesk_reply_queue_depth", "Replies waiting for a worker", value=replies_waiting()
+    )
+
+
+def _answer_cache() -> Iterator[Metric]:
+    stats = answer_cache_stats()
+    family = GaugeMetricFamily(
+        "surgedesk_answer_cache_lookups", "Answer cache lookups", labels=["result"]
+    )
+    family.add_metric(["hit"], stats["hits"])
+    family.add_metric(["miss"], stats["misses"])
+    yield family
+
+
+_registered = False
+
+
+def register_shared_state() -> None:
+    """Add the collector to the default registry once per process (web or worker)."""
+    global _registered
+    if not _registered:
+        REGISTRY.register(SharedStateCollector())
+        _registered = True
