@@ -12,14 +12,12 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from apps.config.channel_layer import RejoinsGroups
-from apps.conversations import protocol, ratelimit, realtime, services
+from apps.conversations import notices, protocol, ratelimit, realtime, services
 from apps.ops.counters import CHAT_FRAMES, CHAT_SOCKETS
 
 logger = logging.getLogger(__name__)
 
 CLOSE_NO_SESSION = 4401
-UNAVAILABLE = "we could not take this just now; it is safe to send it again"
-SERVER_ERROR = "something went wrong on our side; please resend"
 
 
 class ChatConsumer(RejoinsGroups, AsyncWebsocketConsumer):
@@ -42,28 +40,28 @@ class ChatConsumer(RejoinsGroups, AsyncWebsocketConsumer):
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if text_data is None:
-            await self._send_event(realtime.error("binary_not_supported", "send text frames"))
+            await self._send_error("binary_not_supported", detail="send text frames")
             return
         try:
             event = protocol.parse_client_event(text_data)
         except protocol.ProtocolError as exc:
-            await self._send_event(realtime.error(exc.code, exc.detail))
+            await self._send_error(exc.code, detail=exc.detail)
             return
         try:
             await self._handle(event)
         except (OperationalError, InterfaceError):
             # Postgres is briefly out of reach; the transaction stored nothing.
             logger.warning("database unreachable for conversation %s", self.conversation.uuid)
-            await self._refuse(event, "unavailable", UNAVAILABLE)
+            await self._refuse(event, "unavailable")
         except Exception:
             # The socket outlives any one failure; the client may resend (it is idempotent).
             logger.exception("chat frame failed for conversation %s", self.conversation.uuid)
-            await self._refuse(event, "server_error", SERVER_ERROR)
+            await self._refuse(event, "server_error")
 
-    async def _refuse(self, event: protocol.ClientEvent, code: str, detail: str) -> None:
+    async def _refuse(self, event: protocol.ClientEvent, code: str) -> None:
         """An error for a valid frame we could not handle, naming the message if it was one."""
         msg_id = str(event.client_msg_id) if isinstance(event, protocol.PostMessage) else None
-        await self._send_event(realtime.error(code, detail, client_msg_id=msg_id))
+        await self._send_error(code, client_msg_id=msg_id)
 
     async def _handle(self, event: protocol.ClientEvent) -> None:
         if isinstance(event, protocol.PostMessage):
@@ -80,9 +78,7 @@ class ChatConsumer(RejoinsGroups, AsyncWebsocketConsumer):
     async def _post_message(self, event: protocol.PostMessage) -> None:
         allowed = await ratelimit.allow(self.rate_bucket, limit=settings.CHAT_RATE_LIMIT_PER_MINUTE)
         if not allowed:
-            await self._send_event(
-                realtime.error("rate_limited", "too many messages; wait a minute and try again")
-            )
+            await self._send_error("rate_limited")
             return
         try:
             result = await self._post(event)
@@ -129,7 +125,15 @@ class ChatConsumer(RejoinsGroups, AsyncWebsocketConsumer):
     async def chat_event(self, message: dict) -> None:
         await self._send_event(message["event"])
 
+    async def _send_error(
+        self, code: str, *, detail: str = "", client_msg_id: str | None = None
+    ) -> None:
+        """An ``error`` event, in the customer's words where a customer may see it."""
+        CHAT_FRAMES.labels(code).inc()
+        language = self.conversation.language if hasattr(self, "conversation") else ""
+        cap = settings.CHAT_MAX_MESSAGE_CHARS
+        detail = notices.error_detail(code, language, fallback=detail, cap=cap)
+        await self._send_event(realtime.error(code, detail, client_msg_id=client_msg_id))
+
     async def _send_event(self, event: realtime.ServerEvent) -> None:
-        if event["type"] == "error":
-            CHAT_FRAMES.labels(event["code"]).inc()
         await self.send(text_data=json.dumps(event, ensure_ascii=False))

@@ -138,3 +138,21 @@ def _when_text(opening: datetime, now_local: datetime, language: str) -> str:
         return customer_text(_("tomorrow at %(clock)s"), language, clock=clock)
     day = customer_text(_DAY_NAMES[opening.weekday()], language)
     return customer_text(_("%(day)s at %(clock)s"), language, day=day, clock=clock)
+
+
+# The errors a customer can meet using the widget as meant; the others (malformed frames)
+# concern integrators and keep the protocol's plain English ``detail``.
+_ERRORS = {
+    "rate_limited": _(
+        "You're sending messages faster than we can read them. Please wait a minute and try again."
+    ),
+    "text_too_long": _("Your message is too long. Please keep it under %(cap)s characters."),
+    "unavailable": _("We couldn't take your message just now. It will be sent again shortly."),
+    "server_error": _("Something went wrong on our side. Please send your message again."),
+}
+
+
+def error_detail(code: str, language: str, *, fallback: str, cap: int) -> str:
+    """The ``detail`` of an ``error`` event: customer words where a customer may see it."""
+    message = _ERRORS.get(code)
+    return fallback if message is None else customer_text(message, language, cap=cap)
