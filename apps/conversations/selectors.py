@@ -56,29 +56,6 @@ def messages_changed_since(conversation: Conversation, since: datetime) -> list[
     return list(messages.order_by("id"))
 
 
-TREND_WINDOW = 4
-TREND_STEP = 0.2
-
-
-def sentiment_trend(conversation: Conversation) -> str:
-    """'improving', 'worsening' or 'steady': the latest customer score vs the ones before it."""
-    recent = (
-        conversation.messages.filter(role=Message.Role.CUSTOMER, sentiment_score__isnull=False)
-        .order_by("-id")
-        .values_list("sentiment_score", flat=True)[:TREND_WINDOW]
-    )
-    scores = [score for score in recent if score is not None]  # None never comes: typing
-    if len(scores) < 2:
-        return "steady"
-    latest, earlier = scores[0], scores[1:]
-    change = latest - sum(earlier) / len(earlier)
-    if change >= TREND_STEP:
-        return "improving"
-    if change <= -TREND_STEP:
-        return "worsening"
-    return "steady"
-
-
 def _pending_replies() -> QuerySet[Message]:
     return Message.objects.filter(status=Message.Status.PENDING, role=Message.Role.ASSISTANT)
 

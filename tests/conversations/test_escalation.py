@@ -89,12 +89,3 @@ def test_it_persists_the_tag_of_a_message_sent_over_the_websocket(chat):
     stored = Message.objects.get(id=accepted["message_id"])
     assert stored.sentiment == "negative"
     assert stored.sentiment_score is not None
-
-
-def test_it_reports_the_sentiment_trend(conversation):
-    from apps.conversations.selectors import sentiment_trend
-
-    post(conversation, "Thanks, that was really helpful!")
-    assert sentiment_trend(conversation) == "steady"
-    post(conversation, "Wait, the parcel is damaged and the refund hasn't arrived.")
-    assert sentiment_trend(conversation) == "worsening"
