@@ -92,8 +92,6 @@ class Merged:
 
     text: str = ""
     gaps: int = 0  # deltas that started past what was held (each answered by a resume)
-    duplicate_chars: int = 0  # characters offered again and ignored (not an error)
-    restarts: int = 0
     final: str | None = None
     events: list[dict] = field(default_factory=list)
     shown: list[str] = field(default_factory=list)  # the merged text after each event
@@ -111,16 +109,12 @@ class Merged:
         self.events.append(event)
         if event["type"] == "reply.restart":
             self.text = ""
-            self.restarts += 1
         elif event["type"] == "reply.delta":
             held, seq, delta = len(self.text), event["seq"], event["delta"]
             start = seq - len(delta)
-            if seq <= held:
-                self.duplicate_chars += len(delta)
-            elif start > held:
+            if start > held:
                 self.gaps += 1
-            else:
-                self.duplicate_chars += held - start
+            elif seq > held:  # else: held already (a replay overlapping live deltas)
                 self.text += delta[held - start :]
         elif event["type"] == "reply.end":
             self.final = event["text"]

@@ -51,17 +51,12 @@ class Reaper:
         self.interval_s = interval_s
         self.write_here = write_here
         self._here_first_until = 0.0
-        self._stop = threading.Event()
         self._run_id: str | None = None
         self._thread = threading.Thread(target=self._loop, name="reply-reaper", daemon=True)
 
     def start(self) -> Reaper:
         self._thread.start()
         return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join()
 
     def sweep(self) -> int:
         if restarted := self._redis_restarted():
@@ -83,15 +78,11 @@ class Reaper:
         return restarted
 
     def _loop(self) -> None:
-        try:
-            self._sweep_until_stopped()
-        finally:
-            connection.close()
-
-    def _sweep_until_stopped(self) -> None:
-        while not self._stop.wait(self.interval_s):
-            close_old_connections()  # a connection broken by a Postgres blip is replaced
+        """Until the worker exits (a daemon thread)."""
+        while True:
+            time.sleep(self.interval_s)
             try:
+                close_old_connections()  # a connection broken by a Postgres blip is replaced
                 if requeued := self.sweep():
                     logger.info("reaper queued %s replies again", requeued)
             except Exception:  # Postgres or Redis away: the next sweep tries again
