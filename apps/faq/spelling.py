@@ -45,6 +45,9 @@ class Speller:
     def __init__(self, vocabulary: Iterable[str], preferred: Iterable[str] = ()) -> None:
         self._known = frozenset(w for w in vocabulary if w.isalpha())
         self._preferred = frozenset(preferred)
+        # No word longer than this is within two edits of a known word. Bounding here keeps
+        # a hostile 2,000-letter word from building its ~L² deletes (seconds and GBs).
+        self._longest = max(map(len, self._known), default=0) + 2
         self._index: dict[str, list[str]] = {}
         for word in self._known:
             if len(word) >= _MIN_LEN - 1:
@@ -53,7 +56,9 @@ class Speller:
         self.correct = lru_cache(maxsize=4096)(self._correct)
 
     def _correct(self, word: str) -> str:
-        if word in self._known or len(word) < _MIN_LEN or not word.isalpha():
+        if word in self._known or not _MIN_LEN <= len(word) <= self._longest:
+            return word
+        if not word.isalpha():
             return word
         limit = _max_edits(word)
         candidates = {c for v in _deletes(word, limit) for c in self._index.get(v, ())}
