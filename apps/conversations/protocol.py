@@ -48,7 +48,7 @@ def parse_client_event(raw: str) -> ClientEvent:
         raise ProtocolError("frame_too_large", "the frame is larger than any valid message")
     try:
         data = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
         raise ProtocolError("invalid_json", "the frame is not valid JSON") from None
     if not isinstance(data, dict):
         raise ProtocolError("invalid_json", "the frame must be a JSON object")
@@ -70,6 +70,9 @@ def _parse_message(data: dict) -> PostMessage:
     text = data.get("text")
     if not isinstance(text, str):
         raise ProtocolError("invalid_field", "text must be a string")
+    if "\x00" in text or not _encodable(text):
+        # Postgres refuses NUL, and UTF-8 cannot hold a lone surrogate ("\ud800").
+        raise ProtocolError("invalid_text", "text holds characters that are not text")
     text = text.strip()
     if not text:
         raise ProtocolError("empty_text", "text must not be empty")
@@ -88,6 +91,14 @@ def _parse_resume(data: dict) -> Resume:
     if message_id is not None and (not _is_int(message_id) or message_id <= 0):
         raise ProtocolError("invalid_field", "message_id must be a positive integer")
     return Resume(last_seq=last_seq, message_id=message_id)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _is_int(value: object) -> TypeGuard[int]:

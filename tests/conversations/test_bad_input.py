@@ -15,6 +15,15 @@ CID = "2f1a2b3c-0000-4000-8000-000000000001"
 
 BAD_FRAMES = {
     "not json": ("{not json", "invalid_json"),
+    "nested twenty thousand deep": ("[" * 20000, "invalid_json"),
+    "a NUL in the text": (
+        json.dumps({"type": "message", "client_msg_id": CID, "text": "a\x00b"}),
+        "invalid_text",
+    ),
+    "a lone surrogate": (
+        json.dumps({"type": "message", "client_msg_id": CID, "text": "\ud800"}),  # escaped
+        "invalid_text",
+    ),
     "json array": ("[1, 2]", "invalid_json"),
     "unknown type": (json.dumps({"type": "shout", "text": "hi"}), "unknown_type"),
     "missing type": (json.dumps({"text": "hi"}), "unknown_type"),

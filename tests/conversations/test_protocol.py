@@ -43,6 +43,9 @@ def test_it_parses_resume_and_handoff():
         (frame(type="resume", last_seq=-1), "invalid_field"),
         (frame(type="resume", last_seq=True), "invalid_field"),
         (frame(type="resume", last_seq=1, message_id="x"), "invalid_field"),
+        (frame(type="message", client_msg_id=str(uuid.uuid4()), text="a\x00b"), "invalid_text"),
+        (frame(type="message", client_msg_id=str(uuid.uuid4()), text="\ud800"), "invalid_text"),
+        ("[" * 20000, "invalid_json"),
     ],
 )
 def test_it_rejects_with_a_stable_code(raw, code):
