@@ -303,8 +303,9 @@ class _Pump:
             while True:
                 limit = min(ttft_s, total_s) if first else total_s
                 item = self._next(started + limit, "ttft_deadline" if first else "total_deadline")
-                if item is _DONE:
-                    finished = True
+                if item is _DONE or self._cancelled.is_set():
+                    # Cancelled: what the backend sent before it stopped is not passed on.
+                    finished = item is _DONE
                     return
                 if isinstance(item, BaseException):
                     raise item
