@@ -30,6 +30,7 @@ from django.utils import timezone
 from apps.config.celery import app as celery_app
 from apps.conversations import realtime
 from apps.conversations.models import Message
+from apps.conversations.selectors import replies_in
 from apps.inference.canned import apology
 from apps.ops.counters import observe_reply
 
@@ -52,9 +53,9 @@ def _grace(now: datetime) -> datetime:
     return now + timedelta(seconds=settings.REPLY_PENDING_GRACE_S)
 
 
-def pending_lease(now: datetime | None = None) -> datetime:
+def pending_lease() -> datetime:
     """The lease a newly queued reply starts with."""
-    return _grace(now or timezone.now())
+    return _grace(timezone.now())
 
 
 def reply_enqueue(message_id: int) -> bool:
@@ -170,7 +171,7 @@ def _back_to_queue(streaming: QuerySet[Message], message_id: int) -> bool:
 def _give_up(streaming: QuerySet[Message], message_id: int) -> bool:
     """A reply whose every attempt died ends as an honest apology, never as silence."""
     reply = Message.objects.select_related("conversation").get(id=message_id)
-    text = apology(reply.conversation.language or "en")
+    text = apology(reply.conversation.language)
     updated = streaming.update(
         status=Message.Status.FAILED,
         text=text,
@@ -193,8 +194,8 @@ def _give_up(streaming: QuerySet[Message], message_id: int) -> bool:
 
 
 def _streaming() -> QuerySet[Message]:
-    return Message.objects.filter(role=Message.Role.ASSISTANT, status=Message.Status.STREAMING)
+    return replies_in(Message.Status.STREAMING)
 
 
 def _pending() -> QuerySet[Message]:
-    return Message.objects.filter(role=Message.Role.ASSISTANT, status=Message.Status.PENDING)
+    return replies_in(Message.Status.PENDING)

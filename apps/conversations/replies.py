@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.conversations import realtime
-from apps.conversations.cancellation import CancelWatcher
+from apps.conversations.cancellation import is_cancel_requested
 from apps.conversations.leases import (
     Claim,
     lease_renew,
@@ -58,22 +58,26 @@ def drain_due() -> bool:
     return _drain_deadline is not None and time.monotonic() >= _drain_deadline
 
 
-class LeaseKeeper:
-    """Renews a reply's lease while it is written; stops the stream when the reply is
-    another attempt's now (``lost``) or when the worker's drain bound passed (``drained``)."""
+class ReplyWatch:
+    """One thread beside each reply being written, ticking every ``TICK_S``: it renews the
+    reply's lease, and stops the stream when staff cancelled the reply (a Redis signal,
+    noticed within a tick even while a slow backend sends nothing), when the reply is
+    another attempt's now (``lost``) or when the worker's drain bound passed (``drained``).
+    """
 
     TICK_S = 0.1
 
-    def __init__(self, claim: Claim, stop_stream: Callable[[], None]) -> None:
+    def __init__(self, claim: Claim, group: str, stop_stream: Callable[[], None]) -> None:
         self.claim = claim
+        self.group = group
         self.stop_stream = stop_stream
         self.lost = False
         self.drained = False
         self._renew_every_s = settings.REPLY_LEASE_S / 4
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._keep, name="reply-lease", daemon=True)
+        self._thread = threading.Thread(target=self._keep, name="reply-watch", daemon=True)
 
-    def __enter__(self) -> LeaseKeeper:
+    def __enter__(self) -> ReplyWatch:
         self._thread.start()
         return self
 
@@ -83,13 +87,16 @@ class LeaseKeeper:
 
     def _keep(self) -> None:
         try:
-            self._renew_until_stopped()
+            self._watch_until_stopped()
         finally:
             connection.close()  # this thread's own connection
 
-    def _renew_until_stopped(self) -> None:
+    def _watch_until_stopped(self) -> None:
         renewed_at = time.monotonic()
         while not self._stop.wait(self.TICK_S):
+            if is_cancel_requested(self.group, self.claim.reply.id):
+                self.stop_stream()
+                return
             if drain_due():
                 self.drained = True
                 self.stop_stream()
@@ -137,20 +144,17 @@ class _ReplyWriter:
             conversation_status=self.reply.conversation.status,
             queue_depth=replies_waiting(),
         )
-        with (
-            CancelWatcher(self.group, self.reply.id, stream.cancel),
-            LeaseKeeper(self.claim, stream.cancel) as lease,
-        ):
+        with ReplyWatch(self.claim, self.group, stream.cancel) as watch:
             try:
                 completed = self._relay(stream)
             except Exception:
                 logger.exception("reply %s failed; handing it to another attempt", self.reply.id)
                 self._hand_back()
                 raise
-        if lease.drained:
+        if watch.drained:
             logger.info("reply %s unfinished at the drain bound; handing it back", self.reply.id)
             self._hand_back()
-        elif completed and not lease.lost:
+        elif completed and not watch.lost:
             self._finish(stream)
 
     def _relay(self, stream: ReplyStream) -> bool:

@@ -56,15 +56,16 @@ def messages_changed_since(conversation: Conversation, since: datetime) -> list[
     return list(messages.order_by("id"))
 
 
-def _pending_replies() -> QuerySet[Message]:
-    return Message.objects.filter(status=Message.Status.PENDING, role=Message.Role.ASSISTANT)
+def replies_in(status: str) -> QuerySet[Message]:
+    """AI replies in ``status`` (pending: queued for a worker; streaming: being written)."""
+    return Message.objects.filter(status=status, role=Message.Role.ASSISTANT)
 
 
 def replies_waiting() -> int:
     """Replies no worker has started yet: the measured depth of the reply queue."""
-    return _pending_replies().count()
+    return replies_in(Message.Status.PENDING).count()
 
 
 def replies_waiting_before(reply: Message) -> int:
     """Replies queued before ``reply`` that no worker has started yet: its place in line."""
-    return _pending_replies().filter(id__lt=reply.id).count()
+    return replies_in(Message.Status.PENDING).filter(id__lt=reply.id).count()
