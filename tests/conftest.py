@@ -31,6 +31,19 @@ def live_stack(django_db_setup, django_db_blocker, tmp_path_factory) -> LiveStac
 
 
 @pytest.fixture
+def line():
+    """An empty line of replies in the test Redis (the pytest process's own keys; each live
+    stack has its own under its key prefix)."""
+    from apps.config.redis_client import shared_redis
+
+    client = shared_redis()
+    keys = list(client.scan_iter("surgedesk:line:*"))
+    if keys:
+        client.delete(*keys)
+    yield
+
+
+@pytest.fixture
 def chat(live_stack, transactional_db):
     """A new customer session's websocket client; closed after the test."""
     clients = []

@@ -15,6 +15,8 @@ import sys
 import time
 import urllib.request
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar
 from pathlib import Path
@@ -150,6 +152,17 @@ class LiveStack:
             legacy=True,
         )
         return ChatClient(socket_, session)
+
+    @contextmanager
+    def paused(self, name: str = "worker") -> Iterator[None]:
+        """Freeze the process ``name`` (SIGSTOP): a worker takes no task and finishes
+        nothing, and the line of replies grows, until the block ends."""
+        group = self.processes[name].pid
+        os.killpg(group, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            os.killpg(group, signal.SIGCONT)
 
     def stop(self) -> None:
         for proc in self.processes.values():

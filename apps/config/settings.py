@@ -228,8 +228,16 @@ CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = WORKER_DRAIN_S
 CHAT_MAX_MESSAGE_CHARS = _positive("CHAT_MAX_MESSAGE_CHARS", 2000)
 CHAT_RATE_LIMIT_PER_MINUTE = _positive("CHAT_RATE_LIMIT_PER_MINUTE", 30)
 REPLY_FLUSH_MS = _positive("REPLY_FLUSH_MS", 25)
-# With this many replies already waiting for a worker, the customer is told their place.
+# Admission control (apps.conversations.admission): a customer who would wait this long
+# for a worker to start their reply is told their place at once, and is told again as the
+# line moves (checked every QUEUE_PLACE_TICK_S). Until the workers' rate is measured, a
+# line of QUEUE_NOTICE_AT replies does the same.
+QUEUE_NOTICE_WAIT_S = _seconds("QUEUE_NOTICE_WAIT_S", 0.5)
+QUEUE_PLACE_TICK_S = _seconds("QUEUE_PLACE_TICK_S", 0.5)
 QUEUE_NOTICE_AT = _positive("QUEUE_NOTICE_AT", 8)
+# Websocket database work in each web process runs on this many threads (not on the one
+# thread asgiref gives every thread-sensitive call); staff-facing work has two of its own.
+CHAT_DB_THREADS = _positive("CHAT_DB_THREADS", 8)
 
 # Prometheus: a worker serves its metrics on this port when set (0 = off).
 WORKER_METRICS_PORT = _read("WORKER_METRICS_PORT", int, 0)

@@ -4,20 +4,36 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from typing import Any
 
-from channels.db import database_sync_to_async
+from channels.db import DatabaseSyncToAsync
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from apps.config.channel_layer import RejoinsGroups
 from apps.conversations import notices, protocol, ratelimit, realtime, services
+from apps.conversations.admission import Place, place_watcher
+from apps.conversations.models import Message
 from apps.ops.counters import CHAT_FRAMES, CHAT_SOCKETS
 
 logger = logging.getLogger(__name__)
 
 CLOSE_NO_SESSION = 4401
+
+# Database work of this process's sockets runs on pools of its own. On asgiref's default
+# (thread-sensitive) it would all queue on one thread, and a flood of messages would
+# delay everything behind it. A customer asking for a person gets a pool of its own, so
+# no amount of customer traffic queues it behind AI work.
+_CUSTOMER_DB = ThreadPoolExecutor(settings.CHAT_DB_THREADS, thread_name_prefix="chat-db")
+_PRIORITY_DB = ThreadPoolExecutor(2, thread_name_prefix="chat-db-priority")
+
+
+def _on(pool: ThreadPoolExecutor, func: Callable[..., Any]) -> DatabaseSyncToAsync:
+    return DatabaseSyncToAsync(func, thread_sensitive=False, executor=pool)
 
 
 class ChatConsumer(RejoinsGroups, AsyncWebsocketConsumer):
@@ -27,6 +43,7 @@ class ChatConsumer(RejoinsGroups, AsyncWebsocketConsumer):
         if not session_key:
             await self.close(code=CLOSE_NO_SESSION)
             return
+        self.waiting_replies: set[int] = set()
         await self._bind(session_key)
         self.rate_bucket = f"session:{session_key}"
         await self.accept()
@@ -36,6 +53,7 @@ class ChatConsumer(RejoinsGroups, AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "group"):
             CHAT_SOCKETS.dec()
+            place_watcher().forget(self.waiting_replies)
             await self.leave_group(self.group)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
@@ -70,9 +88,7 @@ class ChatConsumer(RejoinsGroups, AsyncWebsocketConsumer):
             await self._resume(event)
         else:
             await self._send_event(
-                await database_sync_to_async(services.handoff_request)(
-                    conversation=self.conversation
-                )
+                await _on(_PRIORITY_DB, services.handoff_request)(conversation=self.conversation)
             )
 
     async def _post_message(self, event: protocol.PostMessage) -> None:
@@ -89,11 +105,32 @@ class ChatConsumer(RejoinsGroups, AsyncWebsocketConsumer):
         await self._send_event(
             realtime.message_accepted(str(event.client_msg_id), result.customer_message.id)
         )
+        if result.reply is not None:
+            await self._admit(result.reply)
 
     async def _post(self, event: protocol.PostMessage) -> services.PostResult:
-        return await database_sync_to_async(services.message_post)(
+        return await _on(_CUSTOMER_DB, services.message_post)(
             conversation=self.conversation, client_msg_id=event.client_msg_id, text=event.text
         )
+
+    async def _admit(self, reply: Message) -> None:
+        """Answer at once, or queue the reply and tell the customer their place."""
+        try:
+            admitted = await _on(_CUSTOMER_DB, services.reply_admit)(reply=reply)
+        except Exception:
+            # The message is stored and accepted; its pending reply is queued by the reaper.
+            logger.exception("admitting reply %s failed; the reaper queues it", reply.id)
+            return
+        if admitted.answered:
+            return
+        if admitted.place is not None:
+            await self._tell_place(admitted.place)
+        self.waiting_replies.add(reply.id)
+        place_watcher().watch(reply.id, self._tell_place, told=admitted.place)
+
+    async def _tell_place(self, place: Place) -> None:
+        text = notices.queued(self.conversation.language, place=place.place, wait_s=place.wait_s)
+        await self._send_event(realtime.queued_notice(text, place=place.place, wait_s=place.wait_s))
 
     async def _rebind(self) -> None:
         """Staff closed the conversation: move this socket to the session's new one."""
@@ -101,7 +138,7 @@ class ChatConsumer(RejoinsGroups, AsyncWebsocketConsumer):
         await self._bind(self.scope["session"].session_key)
 
     async def _bind(self, session_key: str) -> None:
-        self.conversation = await database_sync_to_async(services.conversation_for_session)(
+        self.conversation = await _on(_CUSTOMER_DB, services.conversation_for_session)(
             session_key=session_key
         )
         self.group = realtime.conversation_group(self.conversation.uuid.hex)
@@ -109,14 +146,14 @@ class ChatConsumer(RejoinsGroups, AsyncWebsocketConsumer):
 
     async def resync(self, since: float) -> None:
         """The channel layer was away: send what changed meanwhile, from Postgres."""
-        events = await database_sync_to_async(services.replay_changed_since)(
+        events = await _on(_CUSTOMER_DB, services.replay_changed_since)(
             conversation=self.conversation, since=datetime.fromtimestamp(since, tz=UTC)
         )
         for replayed in events:
             await self._send_event(replayed)
 
     async def _resume(self, event: protocol.Resume) -> None:
-        events = await database_sync_to_async(services.replay_events)(
+        events = await _on(_CUSTOMER_DB, services.replay_events)(
             conversation=self.conversation, last_seq=event.last_seq, message_id=event.message_id
         )
         for replayed in events:

@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from apps.config.celery import app as celery_app
 from apps.conversations import realtime
+from apps.conversations.admission import line_join, line_leave, line_reconcile
 from apps.conversations.models import Message
 from apps.conversations.selectors import replies_in
 from apps.inference.canned import apology
@@ -60,6 +61,7 @@ def pending_lease() -> datetime:
 
 def reply_enqueue(message_id: int) -> bool:
     """Queue the reply's task; if the broker cannot take it, leave it to the reaper."""
+    line_join(message_id)  # before the task: a worker may take it at once
     try:
         celery_app.send_task(GENERATE_REPLY_TASK, args=(message_id,), queue=INTERACTIVE_QUEUE)
     except Exception as exc:
@@ -91,6 +93,7 @@ def reply_claim(*, message_id: int) -> Claim | None:
     )
     if claimed != 1:
         return None
+    line_leave(message_id)
     reply = Message.objects.select_related("conversation").get(id=message_id)
     return Claim(reply=reply, attempt=reply.attempt)
 
@@ -140,6 +143,11 @@ def _requeue(
     if here_first:
         return write_here(message_id) or reply_enqueue(message_id)
     return reply_enqueue(message_id) or write_here(message_id)
+
+
+def line_resync() -> int:
+    """Make the line's mirror in Redis hold the replies Postgres has queued."""
+    return line_reconcile(set(_pending().values_list("id", flat=True)))
 
 
 def _owned(claim: Claim) -> QuerySet[Message]:

@@ -17,9 +17,19 @@ from apps.config.languages import customer_text
 from apps.ops.hours import ALL_DAYS, BusinessHours
 
 QUEUED = _(
-    "We're busier than usual: %(ahead)s replies are ahead of yours. You'll get an answer "
-    "here as soon as it's your turn."
+    "We're busier than usual: you're number %(place)s in line. You'll get an answer here "
+    "as soon as it's your turn."
 )
+QUEUED_SECONDS = _(
+    "We're busier than usual: you're number %(place)s in line, and your answer should "
+    "start within %(seconds)s seconds. It will appear right here."
+)
+QUEUED_MINUTES = _(
+    "We're busier than usual: you're number %(place)s in line, and your answer should "
+    "start within about %(minutes)s minutes. It will appear right here."
+)
+# A wait is told rounded up to one of these (always plural, never a false precision).
+_TOLD_SECONDS = (5, 10, 15, 20, 30, 45, 60)
 AGENT_JOINED = _("%(agent)s from our team has joined the chat.")
 HANDED_BACK = _("You're chatting with our assistant again. Ask for a person any time.")
 CLOSED = _("This chat was closed. Send a message any time to start a new one.")
@@ -60,8 +70,14 @@ _ZONE_NAMES = {
 }
 
 
-def queued(language: str, *, ahead: int) -> str:
-    return customer_text(QUEUED, language, ahead=ahead)
+def queued(language: str, *, place: int, wait_s: int | None) -> str:
+    """Your place in line, and the measured wait rounded up; no wait before it is measured."""
+    if wait_s is None:
+        return customer_text(QUEUED, language, place=place)
+    seconds = next((told for told in _TOLD_SECONDS if wait_s <= told), None)
+    if seconds is not None:
+        return customer_text(QUEUED_SECONDS, language, place=place, seconds=seconds)
+    return customer_text(QUEUED_MINUTES, language, place=place, minutes=-(-wait_s // 60))
 
 
 def agent_joined(language: str, *, agent: str) -> str:

@@ -68,6 +68,10 @@ class Notice(TypedDict):
     type: Literal["notice"]
     kind: str
     text: str
+    # ``queued`` only: the place in line (1: next) and the estimated seconds until a
+    # worker starts the reply (None until the service rate is measured).
+    place: NotRequired[int]
+    wait_s: NotRequired[int | None]
 
 
 class Error(TypedDict):
@@ -153,6 +157,10 @@ def agent_typing(agent: str) -> AgentTyping:
 
 def notice(kind: str, text: str) -> Notice:
     return {"type": "notice", "kind": kind, "text": text}
+
+
+def queued_notice(text: str, *, place: int, wait_s: int | None) -> Notice:
+    return {"type": "notice", "kind": "queued", "text": text, "place": place, "wait_s": wait_s}
 
 
 def error(code: str, detail: str, *, client_msg_id: str | None = None) -> Error:

@@ -6,6 +6,8 @@ process of its own to deploy; sweeps are conditional UPDATEs, so they never coll
 While the broker is down (Redis away), a reply that cannot be queued is written right
 here instead, a few at a time: Postgres and the model still work, and the customer's
 socket replays the answer from Postgres once Redis is back.
+
+It also keeps the line's mirror in Redis (``admission``) true to Postgres.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 
 from apps.config.redis_client import redis_run_id
-from apps.conversations.leases import replies_reap
+from apps.conversations.leases import line_resync, replies_reap
 from apps.conversations.replies import reply_generate
 
 logger = logging.getLogger(__name__)
@@ -52,6 +54,7 @@ class Reaper:
         self.write_here = write_here
         self._here_first_until = 0.0
         self._run_id: str | None = None
+        self._line_checked_at = 0.0
         self._thread = threading.Thread(target=self._loop, name="reply-reaper", daemon=True)
 
     def start(self) -> Reaper:
@@ -61,6 +64,10 @@ class Reaper:
     def sweep(self) -> int:
         if restarted := self._redis_restarted():
             self._here_first_until = time.monotonic() + BROKER_SETTLE_S
+        if restarted or time.monotonic() >= self._line_checked_at + LINE_RECONCILE_S:
+            self._line_checked_at = time.monotonic()
+            if fixed := line_resync():
+                logger.info("the line's mirror in Redis had %s replies wrong", fixed)
         return replies_reap(
             every_pending=restarted,
             write_here=self.write_here,
@@ -94,6 +101,8 @@ WRITE_HERE_SLOTS = 4
 # After a Redis restart, Celery's consumers take seconds to reconnect (their retry waits
 # 2 s, then 4 s): replies found lost meanwhile are written here first.
 BROKER_SETTLE_S = 10.0
+# How often the line's mirror in Redis (``admission``) is compared with Postgres.
+LINE_RECONCILE_S = 5.0
 
 
 def start_reaper() -> Reaper:

@@ -12,12 +12,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.conversations import realtime
+from apps.conversations.admission import line_finished, line_now
 from apps.conversations.cancellation import is_cancel_requested
 from apps.conversations.leases import (
     Claim,
@@ -26,8 +28,8 @@ from apps.conversations.leases import (
     reply_hand_back,
 )
 from apps.conversations.models import Message
-from apps.conversations.selectors import history_for_reply, replies_waiting
-from apps.inference.service import ReplyStream, Restart, stream_reply
+from apps.conversations.selectors import history_for_reply
+from apps.inference.service import ReplyOutcome, ReplyStream, Restart, stream_reply
 from apps.ops.counters import observe_reply
 
 logger = logging.getLogger(__name__)
@@ -142,7 +144,7 @@ class _ReplyWriter:
             history_for_reply(self.reply),
             cache_key=self.group,
             conversation_status=self.reply.conversation.status,
-            queue_depth=replies_waiting(),
+            queue_depth=line_now().depth,
         )
         with ReplyWatch(self.claim, self.group, stream.cancel) as watch:
             try:
@@ -211,22 +213,34 @@ class _ReplyWriter:
     def _finish(self, stream: ReplyStream) -> None:
         outcome = stream.outcome
         text = self.text + self.pending
-        observe_reply(
-            route=outcome.route,
-            fallback_reason=outcome.fallback_reason,
-            status=Message.Status.DONE,
-            ttft_ms=outcome.ttft_ms,
-        )
+        line_finished()
+        observe_done(outcome)
         self._checkpoint(
             realtime.reply_end(self.reply.id, text, outcome.route, outcome.ttft_ms),
             final=True,
-            status=Message.Status.DONE,
-            route=outcome.route,
-            model_name=outcome.model_name,
-            fallback_reason=outcome.fallback_reason,
-            ttft_ms=outcome.ttft_ms,
-            total_ms=outcome.total_ms,
-            tokens_in=outcome.tokens_in,
-            tokens_out=outcome.tokens_out,
-            lease_until=None,
+            **done_fields(outcome),
         )
+
+
+def observe_done(outcome: ReplyOutcome) -> None:
+    observe_reply(
+        route=outcome.route,
+        fallback_reason=outcome.fallback_reason,
+        status=Message.Status.DONE,
+        ttft_ms=outcome.ttft_ms,
+    )
+
+
+def done_fields(outcome: ReplyOutcome) -> dict[str, Any]:
+    """What the row of a reply finished with ``outcome`` records."""
+    return {
+        "status": Message.Status.DONE,
+        "route": outcome.route,
+        "model_name": outcome.model_name,
+        "fallback_reason": outcome.fallback_reason,
+        "ttft_ms": outcome.ttft_ms,
+        "total_ms": outcome.total_ms,
+        "tokens_in": outcome.tokens_in,
+        "tokens_out": outcome.tokens_out,
+        "lease_until": None,
+    }

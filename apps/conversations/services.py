@@ -8,12 +8,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.config.languages import detect_language
-from apps.conversations import notices, realtime
+from apps.conversations import realtime
+from apps.conversations.admission import (
+    EMPTY,
+    Place,
+    admission_for,
+    line_ahead_of,
+    line_now,
+    place_in,
+)
 from apps.conversations.escalation import (
     EscalationConfig,
     conversation_escalate,
@@ -24,12 +31,15 @@ from apps.conversations.escalation import (
 )
 from apps.conversations.leases import pending_lease, reply_enqueue
 from apps.conversations.models import Conversation, Message
+from apps.conversations.replies import done_fields, observe_done
 from apps.conversations.selectors import (
+    history_for_reply,
     messages_changed_since,
     messages_to_replay,
     open_conversation_for_session,
-    replies_waiting_before,
 )
+from apps.inference.service import EdgeReply, edge_reply
+from apps.ops.flags import current_flags
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +62,7 @@ def conversation_for_session(*, session_key: str) -> Conversation:
 class PostResult:
     customer_message: Message
     created: bool
+    reply: Message | None = None  # the AI reply it gets, pending: for ``reply_admit``
 
 
 class ConversationClosed(Exception):
@@ -60,9 +71,11 @@ class ConversationClosed(Exception):
 
 @transaction.atomic
 def message_post(*, conversation: Conversation, client_msg_id: uuid.UUID, text: str) -> PostResult:
-    """Store a customer message and queue its reply; a resent ``client_msg_id`` is a no-op.
+    """Store a customer message and its pending AI reply; a resent ``client_msg_id`` is a
+    no-op. The caller then sends the reply on its way with ``reply_admit``; a reply it
+    never admits (its process died in between) is queued by the reaper after its grace.
 
-    While a human has the conversation, no AI reply is queued.
+    While a human has the conversation, no AI reply is made.
     """
     conversation = Conversation.objects.select_for_update().get(id=conversation.id)
     if conversation.status == Conversation.Status.CLOSED:
@@ -79,10 +92,17 @@ def message_post(*, conversation: Conversation, client_msg_id: uuid.UUID, text: 
     config = escalation_config()
     message_triage(conversation=conversation, message=customer_message, config=config)
     conversation.save()
+    reply = None
     if _ai_answers(conversation, config):
-        reply_queue(conversation=conversation, customer_message=customer_message)
+        reply = Message.objects.create(
+            conversation=conversation,
+            role=Message.Role.ASSISTANT,
+            status=Message.Status.PENDING,
+            reply_to=customer_message,
+            lease_until=pending_lease(),
+        )
     transaction.on_commit(lambda: _announce_customer_message(conversation, customer_message))
-    return PostResult(customer_message=customer_message, created=True)
+    return PostResult(customer_message=customer_message, created=True, reply=reply)
 
 
 def message_triage(
@@ -98,25 +118,59 @@ def message_triage(
         )
 
 
-def reply_queue(*, conversation: Conversation, customer_message: Message) -> Message:
-    """Insert the pending AI reply and queue its task once the transaction commits.
+@dataclass(frozen=True)
+class Admitted:
+    answered: bool  # at the edge, at once: no worker writes it
+    place: Place | None = None  # queued, and the customer should be told their place now
 
-    A reply whose task cannot be queued (the broker is down) is still in Postgres, and the
-    reaper queues it when it can; the customer is told their place when the line is long.
+
+def reply_admit(*, reply: Message) -> Admitted:
+    """Send a new pending reply on its way, by the line's measured length and speed.
+
+    A cached answer to the same question is given at once. So is a confident FAQ answer
+    when the reply could not start within its first-token deadline. Anything else goes to
+    the workers, with the customer's place when they would wait. ``admission_control``
+    off: everything goes to the workers, unannounced.
     """
-    reply = Message.objects.create(
-        conversation=conversation,
-        role=Message.Role.ASSISTANT,
-        status=Message.Status.PENDING,
-        reply_to=customer_message,
-        lease_until=pending_lease(),
+    flags = current_flags()
+    line = line_now() if flags.admission_control else EMPTY
+    admission = admission_for(line, flags)
+    if flags.admission_control:
+        edge = edge_reply(
+            history_for_reply(reply),
+            cache_key=reply.conversation.uuid.hex,
+            conversation_status=reply.conversation.status,
+            over_deadline=admission.shortcut,
+        )
+        if edge is not None and _reply_answer_now(reply, edge):
+            return Admitted(answered=True)
+    reply_enqueue(reply.id)
+    if admission.notify is None:
+        return Admitted(answered=False)
+    # Read again now it is in line: replies that joined meanwhile may be ahead of it.
+    ahead = line_ahead_of(reply.id)
+    return Admitted(answered=False, place=place_in(line, line.depth if ahead is None else ahead))
+
+
+@transaction.atomic
+def _reply_answer_now(reply: Message, edge: EdgeReply) -> bool:
+    """Write the edge's answer as the whole reply; False if the reply is no longer pending
+    (staff took the conversation over meanwhile)."""
+    outcome = edge.outcome
+    answered = Message.objects.filter(id=reply.id, status=Message.Status.PENDING).update(
+        text=edge.text, updated_at=timezone.now(), **done_fields(outcome)
     )
-    transaction.on_commit(partial(reply_enqueue, reply.id))
-    ahead = replies_waiting_before(reply)
-    if ahead >= settings.QUEUE_NOTICE_AT:
-        text = notices.queued(conversation.language, ahead=ahead)
-        _publish_on_commit(conversation, realtime.notice("queued", text))
-    return reply
+    if not answered:
+        return False
+    observe_done(outcome)
+    conversation = reply.conversation
+    for event in (
+        realtime.reply_start(reply.id, reply.reply_to_id),
+        realtime.reply_delta(reply.id, len(edge.text), edge.text),
+        realtime.reply_end(reply.id, edge.text, outcome.route, outcome.ttft_ms),
+    ):
+        _publish_on_commit(conversation, event)
+    return True
 
 
 def _publish_on_commit(conversation: Conversation, event: realtime.ServerEvent) -> None:

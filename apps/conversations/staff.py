@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import partial
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -15,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.conversations import cancellation, notices, realtime
+from apps.conversations.admission import line_leave
 from apps.conversations.models import Conversation, Message
 
 logger = logging.getLogger(__name__)
@@ -57,6 +59,8 @@ def _cancel_ai_replies(conversation: Conversation) -> list[int]:
     Message.objects.filter(id__in=cancelled).update(
         status=Message.Status.CANCELLED, lease_until=None, updated_at=timezone.now()
     )
+    for reply_id in cancelled:  # out of the line: its customer is no longer told a place
+        transaction.on_commit(partial(line_leave, reply_id))
     return cancelled
 
 

@@ -52,6 +52,9 @@ class RouteRequest:
     user_turns: int = 1
     conversation_status: str = "ai"
     queue_depth: int = 0  # replies waiting for a worker, measured when this one started
+    # The line is too long for this reply to start within its first-token deadline
+    # (admission control measured it at the edge).
+    over_deadline: bool = False
 
 
 @dataclass(frozen=True)
@@ -94,9 +97,12 @@ def plan_routes(flags: Flags, breakers: Mapping[str, str], request: RouteRequest
 
 
 def surging(flags: Flags, request: RouteRequest) -> bool:
-    """More replies wait for a worker than ops' surge threshold (0 turns surge mode off)."""
+    """The reply would start late: admission control says so, or more replies wait for a
+    worker than ops' surge threshold (0 turns the threshold off)."""
+    if flags.mode == Mode.FAQ_ONLY:
+        return False  # the FAQ is the plan already
     threshold = flags.surge_queue_depth
-    return threshold > 0 and request.queue_depth >= threshold and flags.mode != Mode.FAQ_ONLY
+    return request.over_deadline or 0 < threshold <= request.queue_depth
 
 
 def cache_eligible(request: RouteRequest) -> bool:

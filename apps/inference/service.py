@@ -45,8 +45,8 @@ from apps.inference.base import (
 )
 from apps.inference.breakers import AttemptCancelled, breaker_states, get_breaker
 from apps.inference.prompts import Turn
-from apps.inference.registry import REMEMBERED_ROUTES, backend_for
-from apps.inference.router import RoutePlan, RouteRequest, plan_routes
+from apps.inference.registry import MODEL_ROUTES, REMEMBERED_ROUTES, backend_for
+from apps.inference.router import RoutePlan, RouteRequest, Step, plan_routes
 from apps.ops.flags import Flags, current_flags
 
 logger = logging.getLogger(__name__)
@@ -95,12 +95,16 @@ class ReplyStream:
         cache_key: str,
         conversation_status: str = "ai",
         queue_depth: int = 0,
+        over_deadline: bool = False,
+        without_models: bool = False,
         flags: Flags | None = None,
     ) -> None:
         self.history = list(history)
         self.cache_key = cache_key
         self.conversation_status = conversation_status
         self.queue_depth = queue_depth
+        self.over_deadline = over_deadline
+        self.without_models = without_models  # stop before the first model it would try
         self.flags = flags
         self.outcome = ReplyOutcome()
         self._backend_stream: _Pump | None = None
@@ -118,7 +122,7 @@ class ReplyStream:
         yielded_text = False
         text = ""  # the current route's text: the whole reply once a route succeeds
         for step in plan.steps:
-            if self._cancelled:
+            if self._cancelled or (self.without_models and _runs_a_model(step)):
                 break
             if step.skip_reason:
                 self._note_failure(step.route, step.skip_reason)
@@ -153,6 +157,7 @@ class ReplyStream:
             user_turns=len(user_turns),
             conversation_status=self.conversation_status,
             queue_depth=self.queue_depth,
+            over_deadline=self.over_deadline,
         )
         return plan_routes(flags, breaker_states(), request)
 
@@ -266,6 +271,32 @@ def stream_reply(
     )
 
 
+@dataclass(frozen=True)
+class EdgeReply:
+    text: str
+    outcome: ReplyOutcome
+
+
+def edge_reply(
+    history: Sequence[Turn], *, cache_key: str, conversation_status: str, over_deadline: bool
+) -> EdgeReply | None:
+    """The reply the web process can give at once, with no worker: the plan followed up to
+    the first model it would try. That is the cached answer to the same question; when the
+    line is too long for a model reply to start within its deadline (``over_deadline``), a
+    confident FAQ answer; and with no model to try (``faq_only``, both models killed or
+    their breakers open), the FAQ or the apology. None: the reply needs a worker.
+    """
+    stream = ReplyStream(
+        history,
+        cache_key=cache_key,
+        conversation_status=conversation_status,
+        over_deadline=over_deadline,
+        without_models=True,
+    )
+    text = "".join(delta for delta in stream if isinstance(delta, str))
+    return EdgeReply(text, stream.outcome) if stream.outcome.route else None
+
+
 class DeadlineExceeded(BackendError):
     """The backend missed the first-token or the whole-reply deadline: its fault, retryable."""
 
@@ -332,6 +363,10 @@ class _Pump:
             self._queue.put(_DONE)
         except BaseException as exc:
             self._queue.put(exc)
+
+
+def _runs_a_model(step: Step) -> bool:
+    return not step.skip_reason and step.route in MODEL_ROUTES
 
 
 def _route_failed(route: str, exc: Exception) -> RouteFailed:

@@ -41,6 +41,7 @@ class Flags:
     ttft_deadline_ms: int = 3000
     total_deadline_ms: int = 20000
     surge_queue_depth: int = 16
+    admission_control: bool = True
     escalation_negative_streak: int = 2
     escalation_strong_negative: float = -0.75
     ai_helps_while_waiting: bool = True
@@ -122,6 +123,7 @@ def _load_flags() -> Flags:
         ttft_deadline_ms=row.ttft_deadline_ms,
         total_deadline_ms=row.total_deadline_ms,
         surge_queue_depth=row.surge_queue_depth,
+        admission_control=row.admission_control,
         escalation_negative_streak=row.escalation_negative_streak,
         escalation_strong_negative=row.escalation_strong_negative,
         ai_helps_while_waiting=row.ai_helps_while_waiting,

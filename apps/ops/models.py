@@ -84,6 +84,12 @@ class RoutingFlags(models.Model):
         help_text="With this many replies waiting for a worker, a confident FAQ answer goes "
         "first (0 = off).",
     )  # fmt: skip
+    admission_control = models.BooleanField(
+        default=True,
+        help_text="When the line of replies is too long for a new one to start within its "
+        "first-token deadline, answer at once from the FAQ when it is sure, or tell the "
+        "customer their place and the wait. Off: every message waits for a worker.",
+    )
     escalation_negative_streak = models.PositiveIntegerField(
         default=2, validators=_range(1, 20),
         help_text="Negative customer messages in a row that hand the conversation to a person.",

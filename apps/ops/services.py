@@ -25,6 +25,7 @@ EDITABLE_FIELDS = (
     "ttft_deadline_ms",
     "total_deadline_ms",
     "surge_queue_depth",
+    "admission_control",
     "escalation_negative_streak",
     "escalation_strong_negative",
     "ai_helps_while_waiting",

@@ -16,6 +16,8 @@ let socket = null;
 let retryMs = 500;
 let latestReplyId = null;
 let lastEventAt = Date.now();
+// The customer's place in line: one notice, updated as the line moves, gone at the reply.
+let queueNotice = null;
 
 // Close code 1012: the server is restarting (a deploy); another instance takes us at once.
 const CLOSE_SERVICE_RESTART = 1012;
@@ -48,6 +50,11 @@ function bubble(role, text, attrs = {}) {
   return li;
 }
 
+function leaveLine() {
+  if (queueNotice) queueNotice.remove();
+  queueNotice = null;
+}
+
 function replyEntry(id) {
   let entry = replies.get(id);
   if (!entry) {
@@ -72,6 +79,7 @@ const handlers = {
   },
   "reply.start"(e) {
     replyEntry(e.message_id);
+    leaveLine();
     thinking.hidden = false;
   },
   "reply.delta"(e) {
@@ -95,6 +103,7 @@ const handlers = {
   },
   "reply.end"(e) {
     const entry = replyEntry(e.message_id);
+    leaveLine();
     entry.done = true;
     entry.el.dataset.status = "done";
     entry.el.dataset.route = e.route;
@@ -111,7 +120,14 @@ const handlers = {
     showTyping(e.agent);
   },
   notice(e) {
-    bubble("notice", e.text, { kind: e.kind });
+    if (e.kind !== "queued") {
+      bubble("notice", e.text, { kind: e.kind });
+    } else if (queueNotice) {
+      queueNotice.textContent = e.text;
+      queueNotice.dataset.place = e.place;
+    } else {
+      queueNotice = bubble("notice", e.text, { kind: e.kind, place: e.place });
+    }
   },
   error(e) {
     if (e.code === "unavailable" && outbox.has(e.client_msg_id)) {

@@ -5,8 +5,9 @@ import uuid
 import pytest
 
 from apps.conversations import services
+from apps.conversations.admission import line_finished, line_now
 from apps.conversations.models import Conversation, Message
-from tests.realtime import BrokerQueue, GroupListener
+from tests.realtime import BrokerQueue
 
 pytestmark = pytest.mark.django_db
 
@@ -23,19 +24,27 @@ def broker() -> BrokerQueue:
     return queue
 
 
-def test_it_stores_the_message_and_a_pending_reply(
-    conversation, broker, django_capture_on_commit_callbacks
+def test_it_stores_the_message_and_a_pending_reply_that_admission_queues(
+    conversation, broker, line, django_capture_on_commit_callbacks
 ):
+    question = f"退款多久到账? {uuid.uuid4().hex[:6]}"  # no cached answer from another test
     with django_capture_on_commit_callbacks(execute=True):
         result = services.message_post(
-            conversation=conversation, client_msg_id=uuid.uuid4(), text="退款多久到账?"
+            conversation=conversation, client_msg_id=uuid.uuid4(), text=question
         )
     assert result.created
     reply = Message.objects.get(role=Message.Role.ASSISTANT)
+    assert result.reply == reply
     assert reply.status == Message.Status.PENDING
     assert reply.reply_to == result.customer_message
+    assert reply.lease_until is not None  # lost if never admitted: the reaper queues it
+    assert broker.reply_ids() == []  # nothing queued until it is admitted
+
+    admitted = services.reply_admit(reply=reply)
+    assert not admitted.answered
+    assert admitted.place is None  # an empty line: nothing to tell
     assert broker.reply_ids() == [reply.id]
-    assert reply.lease_until is not None  # lost if no worker takes it: the reaper requeues
+    assert line_now().depth == 1
     conversation.refresh_from_db()
     assert conversation.language == "zh"
 
@@ -51,8 +60,8 @@ def test_it_makes_a_resend_a_no_op(conversation, broker, django_capture_on_commi
         )
     assert not again.created
     assert again.customer_message == first.customer_message
+    assert again.reply is None  # nothing more to admit
     assert Message.objects.count() == 2
-    assert len(broker.reply_ids()) == 1
 
 
 def test_it_enqueues_nothing_when_the_transaction_rolls_back(
@@ -74,31 +83,27 @@ def test_it_keeps_one_open_conversation_per_session():
     assert services.conversation_for_session(session_key="k" * 32) != first
 
 
-def test_it_tells_the_customer_their_place_when_replies_queue_up(
-    broker, django_capture_on_commit_callbacks, settings
+def test_a_customer_who_would_wait_is_told_their_place_and_the_wait(
+    broker, line, django_capture_on_commit_callbacks, settings
 ):
-    settings.QUEUE_NOTICE_AT = 3
-    sessions = [services.conversation_for_session(session_key=f"q{i}" * 8) for i in range(5)]
-    listeners = [GroupListener(conversation) for conversation in sessions]
+    settings.QUEUE_NOTICE_WAIT_S = 0.5
+    for _ in range(4):  # the workers just finished four replies: 4 replies/s
+        line_finished()
+    sessions = [services.conversation_for_session(session_key=f"q{i}" * 8) for i in range(6)]
+    places = []
     with django_capture_on_commit_callbacks(execute=True):
-        for conversation in sessions:
-            services.message_post(
-                conversation=conversation, client_msg_id=uuid.uuid4(), text="How long is shipping?"
+        for number, conversation in enumerate(sessions):
+            posted = services.message_post(
+                conversation=conversation,
+                client_msg_id=uuid.uuid4(),
+                text=f"Tell me about gift wrapping, variant {uuid.uuid4().hex[:6]} {number}",
             )
-    published = [event for listener in listeners for event in listener.drain(quiet_s=0.3)]
-    queued = [e for e in published if e.get("kind") == "queued"]
-    assert len(queued) == 2
-    assert "3 replies are ahead of yours" in queued[0]["text"]
-    assert "4 replies are ahead of yours" in queued[1]["text"]
-
-
-def test_an_escalation_and_a_queue_notice_both_reach_the_customer(
-    broker, django_capture_on_commit_callbacks, settings
-):
-    settings.QUEUE_NOTICE_AT = 1
-    first, second = (services.conversation_for_session(session_key=k * 16) for k in "ab")
-    listener = GroupListener(second)
-    with django_capture_on_commit_callbacks(execute=True):
-        services.message_post(conversation=first, client_msg_id=uuid.uuid4(), text="hello")
-        services.message_post(conversation=second, client_msg_id=uuid.uuid4(), text="转人工")
-    assert [e["kind"] for e in listener.drain(quiet_s=0.3)] == ["handoff", "queued"]
+            places.append(services.reply_admit(reply=posted.reply).place)
+    # With d replies ahead the wait is d/4 s: from two ahead on, over half a second.
+    assert places[:2] == [None, None]
+    assert [(p.place, p.wait_s) for p in places[2:]] == [(3, 1), (4, 1), (5, 1), (6, 2)]
+    assert broker.reply_ids() == list(
+        Message.objects.filter(role=Message.Role.ASSISTANT)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )

@@ -26,7 +26,11 @@ OVERNIGHT_WEEKDAYS = BusinessHours(open="22:00", close="06:00", days=(0, 1, 2, 4
 
 Render = Callable[[str], str]
 TEXTS: dict[str, list[Render]] = {
-    "queued": [lambda lang: notices.queued(lang, ahead=9)],
+    "queued": [
+        lambda lang: notices.queued(lang, place=9, wait_s=None),
+        lambda lang: notices.queued(lang, place=9, wait_s=4),
+        lambda lang: notices.queued(lang, place=90, wait_s=61),
+    ],
     "handoff": [
         lambda lang: notices.handoff_notice(MONDAY_NOON, BusinessHours(), lang),
         lambda lang: notices.handoff_notice(SATURDAY_NIGHT, BusinessHours(), lang),

@@ -7,7 +7,9 @@ import re
 
 import pytest
 
+from apps.conversations import staff
 from apps.conversations.models import Conversation, Message
+from tests.demo_questions import OFF_CATALOG, unique_tag
 from tests.stack import start_live_stack
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -145,3 +147,37 @@ def test_the_widget_resumes_a_reply_whose_socket_died_mid_stream(
     texts = page.evaluate("window.__texts")
     assert texts and all(stored.text.startswith(text) for text in texts)
     page.close()
+
+
+def test_the_widget_shows_one_place_in_line_that_goes_when_the_reply_starts(
+    transactional_db, browser, tmp_path, django_user_model, settings
+):
+    agent = django_user_model.objects.create_user("agent", is_staff=True)
+    stack = start_live_stack(tmp_path, QUEUE_NOTICE_AT="1", QUEUE_PLACE_TICK_S="0.2")
+    # Staff act from this process here: on the stack's line, as its web process would.
+    settings.CELERY_KEY_PREFIX = stack.env["CELERY_KEY_PREFIX"]
+    page = browser.new_page()
+    try:
+        page.goto(stack.base_url + "/")
+        page.wait_for_selector("#chat-status:text('online')")
+        others = [stack.chat_client() for _ in range(3)]
+        with stack.paused("worker"):
+            for other in others:
+                other.send_message(f"{OFF_CATALOG} {unique_tag()}")
+                other.recv()  # message.accepted: its reply is in line
+            page.fill("#chat-input", f"{OFF_CATALOG} {unique_tag()}")
+            page.press("#chat-input", "Enter")
+            waiting = page.wait_for_selector(".msg--notice[data-kind='queued']")
+            assert waiting.get_attribute("data-place") == "4"
+            # A person takes one conversation ahead over: its reply leaves the line.
+            ahead = Conversation.objects.get(session_key=others[0].session)
+            staff.conversation_take_over(conversation_id=ahead.id, agent=agent)
+            page.wait_for_selector(".msg--notice[data-kind='queued'][data-place='3']")
+            assert page.locator(".msg--notice[data-kind='queued']").count() == 1
+        page.wait_for_selector(".msg--assistant[data-status='done']", timeout=60_000)
+        assert page.locator(".msg--notice[data-kind='queued']").count() == 0
+        for other in others:
+            other.close()
+    finally:
+        page.close()
+        stack.stop()

@@ -1,0 +1,280 @@
+"""Admission control: the line of replies waiting for a worker, as every process sees it.
+
+Postgres says which replies are queued; Redis mirrors the line so that any web process can
+read, in one round trip, how long it is, where a reply stands in it and how fast the
+workers get through it:
+
+- ``waiting``: a sorted set of the ids of the replies queued for a worker, scored by when
+  they joined: the order the broker hands them to workers in;
+- ``finished``: when the latest replies were finished, for the measured service rate.
+
+With these the edge (``services.reply_admit``) decides, before any worker hop, whether a
+new reply can start within its first-token deadline. If it cannot, the edge answers at
+once from the FAQ when it is confident, or tells the customer their place and the
+honest wait, and streams the reply when its turn comes.
+
+The mirror is best effort. A Redis error reads as an empty line of unknown speed: every
+reply is queued, as if there were no admission control. The reaper puts the mirror right
+from Postgres (``line_reconcile``) after a Redis restart or a missed update.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+import weakref
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+
+import redis
+from django.conf import settings
+
+from apps.config.redis_client import shared_async_redis, shared_redis
+from apps.ops.flags import Flags
+
+logger = logging.getLogger(__name__)
+
+# The service rate is measured over the replies finished in this window...
+RATE_WINDOW_S = 10.0
+# ...and is unknown until this many were finished in it.
+RATE_MIN_SAMPLES = 3
+RATE_SAMPLES_KEPT = 256
+
+
+def _key(name: str) -> str:
+    # The line mirrors the broker's queue, so it shares the broker's namespace.
+    return f"{settings.CELERY_KEY_PREFIX}surgedesk:line:{name}"
+
+
+@dataclass(frozen=True)
+class Line:
+    """The line as measured now."""
+
+    depth: int  # replies waiting for a worker
+    rate: float | None  # replies/s the workers finished lately; None when unmeasured
+
+    def wait_s(self, ahead: int) -> float | None:
+        """How long until a worker starts a reply with ``ahead`` replies before it."""
+        if ahead <= 0:
+            return 0.0
+        return ahead / self.rate if self.rate else None
+
+
+EMPTY = Line(depth=0, rate=None)
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a queued reply stands, in the terms the customer is told."""
+
+    place: int  # 1: the next reply a worker takes
+    wait_s: int | None  # whole seconds until a worker starts it; None: not measured yet
+
+
+@dataclass(frozen=True)
+class Admission:
+    shortcut: bool  # the reply cannot start within its first-token deadline: FAQ first
+    notify: Place | None  # tell the customer their place at once
+
+
+def admission_for(line: Line, flags: Flags) -> Admission:
+    """What the edge does with a new reply that has ``line.depth`` replies before it.
+
+    A reply that would wait past its first-token deadline (or, while the rate is not yet
+    measured, a line past the ops surge threshold) tries a confident FAQ answer first. A
+    customer who would wait noticeably is told their place at once; while the rate is not
+    measured, only once the line is ``QUEUE_NOTICE_AT`` long, so a quiet shop never shows
+    a notice for a momentary line of two.
+    """
+    if not flags.admission_control:
+        return Admission(shortcut=False, notify=None)
+    wait = line.wait_s(line.depth)
+    if wait is None:
+        surging = 0 < flags.surge_queue_depth <= line.depth
+        notify = line.depth >= settings.QUEUE_NOTICE_AT
+    else:
+        surging = wait * 1000 > flags.ttft_deadline_ms
+        notify = wait >= settings.QUEUE_NOTICE_WAIT_S
+    return Admission(shortcut=surging, notify=place_in(line, line.depth) if notify else None)
+
+
+def place_in(line: Line, ahead: int) -> Place:
+    wait = line.wait_s(ahead)
+    return Place(place=ahead + 1, wait_s=None if wait is None else math.ceil(wait))
+
+
+def rate_from(finished_at: Iterable[float], now: float) -> float | None:
+    """Replies/s over the replies finished in the last ``RATE_WINDOW_S``.
+
+    Counted up to ``now``, not to the last finish, so workers that stopped finishing
+    (stalled, or gone) read slower the longer they stay silent.
+    """
+    recent = [t for t in finished_at if 0 <= now - t <= RATE_WINDOW_S]
+    if len(recent) < RATE_MIN_SAMPLES:
+        return None
+    return len(recent) / max(now - min(recent), 1.0)
+
+
+# -- reads ---------------------------------------------------------------------------
+
+
+def line_now() -> Line:
+    """The line's depth and the workers' measured rate; an empty line without Redis."""
+    pipe = shared_redis().pipeline(transaction=False)
+    pipe.zcard(_key("waiting"))
+    pipe.lrange(_key("finished"), 0, -1)
+    try:
+        depth, finished = pipe.execute()
+    except redis.RedisError:
+        logger.warning("line unknown: Redis unreachable")
+        return EMPTY
+    return Line(depth=int(depth), rate=rate_from(map(float, finished), time.time()))
+
+
+def line_ahead_of(reply_id: int) -> int | None:
+    """How many queued replies a worker takes before this one; None: it is not in line."""
+    try:
+        rank = shared_redis().zrank(_key("waiting"), str(reply_id))
+    except redis.RedisError:
+        return None
+    return None if rank is None else int(rank)  # type: ignore[arg-type]
+
+
+async def places_of(reply_ids: list[int]) -> tuple[Line, dict[int, int | None]]:
+    """The line, and how many replies wait before each of ``reply_ids`` (None: not waiting
+    any more). For the web process's place watcher, on its event loop."""
+    pipe = shared_async_redis().pipeline(transaction=False)
+    pipe.zcard(_key("waiting"))
+    pipe.lrange(_key("finished"), 0, -1)
+    for reply_id in reply_ids:
+        pipe.zrank(_key("waiting"), reply_id)
+    depth, finished, *ranks = await pipe.execute()
+    line = Line(depth=int(depth), rate=rate_from(map(float, finished), time.time()))
+    return line, dict(zip(reply_ids, ranks, strict=True))
+
+
+# -- writes (best effort: the reaper reconciles) ---------------------------------------
+
+
+def line_join(reply_id: int) -> None:
+    """The reply's task goes to the broker now. A reply already in line keeps its place
+    (a duplicate task for it does not move the first one back)."""
+    joined = {str(reply_id): time.time()}
+    _best_effort("join", lambda r: r.zadd(_key("waiting"), joined, nx=True))
+
+
+def line_leave(reply_id: int) -> None:
+    """A worker took the reply, or it ended without one."""
+    _best_effort("leave", lambda r: r.zrem(_key("waiting"), str(reply_id)))
+
+
+def line_finished() -> None:
+    """A worker finished a reply: one more sample of the service rate."""
+
+    def record(client: redis.Redis) -> None:
+        pipe = client.pipeline(transaction=False)
+        pipe.lpush(_key("finished"), repr(time.time()))
+        pipe.ltrim(_key("finished"), 0, RATE_SAMPLES_KEPT - 1)
+        pipe.execute()
+
+    _best_effort("record a finished reply", record)
+
+
+def line_reconcile(pending_ids: set[int]) -> int:
+    """Make the mirror hold exactly ``pending_ids`` (read from Postgres); how many it fixed.
+
+    A reply that changed meanwhile may be wrong until the next call; no id stays wrong.
+    """
+    client = shared_redis()
+    members: list[bytes] = client.zrange(_key("waiting"), 0, -1)  # type: ignore[assignment]
+    mirrored = {int(member) for member in members}
+    stale, missing = mirrored - pending_ids, pending_ids - mirrored
+    pipe = client.pipeline(transaction=False)
+    if stale:
+        pipe.zrem(_key("waiting"), *map(str, stale))
+    if missing:
+        now = time.time()
+        pipe.zadd(_key("waiting"), {str(reply_id): now for reply_id in missing}, nx=True)
+    pipe.execute()
+    return len(stale) + len(missing)
+
+
+def _best_effort(what: str, write: Callable[[redis.Redis], object]) -> None:
+    try:
+        write(shared_redis())
+    except redis.RedisError:
+        logger.warning("line: could not %s (Redis unreachable); the reaper reconciles", what)
+
+
+# -- telling waiting customers their place (web processes) ----------------------------
+
+Notify = Callable[[Place], Awaitable[None]]
+
+
+@dataclass
+class _Waiting:
+    notify: Notify
+    since: float
+    told: int | None  # the place last told, None: not told yet
+
+
+class PlaceWatcher:
+    """One loop per web process that tells each customer waiting in line their place as
+    the line moves, one read of Redis a tick for all of them. It also tells a customer
+    the estimate said would not wait, once they have waited ``QUEUE_NOTICE_WAIT_S``: the
+    first thing a customer sees never waits on a wrong estimate."""
+
+    def __init__(self) -> None:
+        self._waiting: dict[int, _Waiting] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def watch(self, reply_id: int, notify: Notify, *, told: Place | None) -> None:
+        self._waiting[reply_id] = _Waiting(
+            notify, time.monotonic(), told.place if told is not None else None
+        )
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run())
+
+    def forget(self, reply_ids: Iterable[int]) -> None:
+        for reply_id in reply_ids:
+            self._waiting.pop(reply_id, None)
+
+    async def _run(self) -> None:
+        while self._waiting:
+            await asyncio.sleep(settings.QUEUE_PLACE_TICK_S)
+            try:
+                await self._tick()
+            except redis.RedisError:
+                logger.warning("places not updated: Redis unreachable")
+
+    async def _tick(self) -> None:
+        line, ranks = await places_of(list(self._waiting))
+        now = time.monotonic()
+        for reply_id, rank in ranks.items():
+            waiting = self._waiting.get(reply_id)
+            if waiting is None:
+                continue
+            if rank is None:  # a worker took it
+                del self._waiting[reply_id]
+                continue
+            place = place_in(line, rank)
+            if waiting.told is None and now - waiting.since < settings.QUEUE_NOTICE_WAIT_S:
+                continue
+            if place.place != waiting.told:
+                waiting.told = place.place
+                try:
+                    await waiting.notify(place)
+                except Exception:  # a socket closing under us must not stop the others
+                    logger.warning("could not tell reply %s its place", reply_id, exc_info=True)
+
+
+_watchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, PlaceWatcher] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def place_watcher() -> PlaceWatcher:
+    """The running event loop's watcher (a web process has one loop)."""
+    return _watchers.setdefault(asyncio.get_running_loop(), PlaceWatcher())
