@@ -18,7 +18,7 @@ export OPENBLAS_NUM_THREADS := 1
 endif
 endif
 
-.PHONY: run setup venv system-deps test-deps messages messages-update services db test lint format bench bench-engine bench-fallback bench-faq bench-sentiment bench-faults demo-model clean
+.PHONY: run setup venv system-deps test-deps messages messages-update services db test lint format bench bench-engine bench-fallback bench-faq bench-sentiment bench-faults bench-surge demo-model clean
 
 run: setup ## Set up everything and serve the demo on http://127.0.0.1:$(PORT)/
 	@echo "SurgeDesk: open http://127.0.0.1:$(PORT)/  (staff: http://127.0.0.1:$(PORT)/admin/)"
@@ -106,3 +106,6 @@ clean:
 
 bench-faults: system-deps venv services ## Fault drills counted: worker kills, Redis restart, socket drops, a stalled cloud
 	$(PY) -m tests.bench.faults
+
+bench-surge: system-deps venv services ## Arrival bursts at 0.5-10x capacity vs a naive bot: first visible p99, lost, duplicated
+	$(PY) -m tests.bench.surge

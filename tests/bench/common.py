@@ -6,6 +6,7 @@ import json
 import os
 import statistics
 import sys
+from collections.abc import Sequence
 
 
 def setup_django() -> None:
@@ -26,6 +27,16 @@ def summary(values: list[float], prefix: str) -> dict[str, float]:
     return {
         f"{prefix}_p50": round(statistics.median(values), 2),
         f"{prefix}_p95": round(percentile(values, 95), 2),
+    }
+
+
+def percentiles(
+    values: Sequence[float], prefix: str, pcts: tuple[float, ...] = (50, 95, 99)
+) -> dict[str, float | None]:
+    """``{prefix}_p{pct}`` for each of ``pcts``, nearest rank; None where there is no sample."""
+    return {
+        f"{prefix}_p{pct:g}": round(percentile(list(values), pct), 2) if values else None
+        for pct in pcts
     }
 
 
