@@ -107,5 +107,5 @@ clean:
 bench-faults: system-deps venv services ## Fault drills counted: worker kills, Redis restart, socket drops, a stalled cloud
 	$(PY) -m tests.bench.faults
 
-bench-surge: system-deps venv services ## Arrival bursts at 0.5-10x capacity vs a naive bot: first visible p99, lost, duplicated
+bench-surge: setup ## Arrival bursts at 0.5-10x capacity vs a naive bot: first visible p99, lost, duplicated
 	$(PY) -m tests.bench.surge

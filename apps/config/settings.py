@@ -235,9 +235,12 @@ REPLY_FLUSH_MS = _positive("REPLY_FLUSH_MS", 25)
 QUEUE_NOTICE_WAIT_S = _seconds("QUEUE_NOTICE_WAIT_S", 0.5)
 QUEUE_PLACE_TICK_S = _seconds("QUEUE_PLACE_TICK_S", 0.5)
 QUEUE_NOTICE_AT = _positive("QUEUE_NOTICE_AT", 8)
-# Websocket database work in each web process runs on this many threads (not on the one
-# thread asgiref gives every thread-sensitive call); staff-facing work has two of its own.
-CHAT_DB_THREADS = _positive("CHAT_DB_THREADS", 8)
+# Websocket database work in each web process runs on this many threads; handoffs have
+# two of their own. 0: on asgiref's one thread-sensitive thread, where Django (and its
+# async ORM, in 5.2) runs every such call of the process, for `make bench` to compare.
+CHAT_DB_THREADS = _read("CHAT_DB_THREADS", int, 8)
+if CHAT_DB_THREADS < 0:
+    raise ImproperlyConfigured(f"CHAT_DB_THREADS must be >= 0, got {CHAT_DB_THREADS}")
 
 # Prometheus: a worker serves its metrics on this port when set (0 = off).
 WORKER_METRICS_PORT = _read("WORKER_METRICS_PORT", int, 0)

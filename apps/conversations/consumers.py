@@ -28,11 +28,15 @@ CLOSE_NO_SESSION = 4401
 # (thread-sensitive) it would all queue on one thread, and a flood of messages would
 # delay everything behind it. A customer asking for a person gets a pool of its own, so
 # no amount of customer traffic queues it behind AI work.
-_CUSTOMER_DB = ThreadPoolExecutor(settings.CHAT_DB_THREADS, thread_name_prefix="chat-db")
+# (CHAT_DB_THREADS=0 keeps asgiref's one thread, to measure the difference.)
+_POOLED = settings.CHAT_DB_THREADS > 0
+_CUSTOMER_DB = ThreadPoolExecutor(max(settings.CHAT_DB_THREADS, 1), thread_name_prefix="chat-db")
 _PRIORITY_DB = ThreadPoolExecutor(2, thread_name_prefix="chat-db-priority")
 
 
 def _on(pool: ThreadPoolExecutor, func: Callable[..., Any]) -> DatabaseSyncToAsync:
+    if not _POOLED:
+        return DatabaseSyncToAsync(func)
     return DatabaseSyncToAsync(func, thread_sensitive=False, executor=pool)
 
 

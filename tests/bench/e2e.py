@@ -3,13 +3,18 @@
 It starts Daphne and a Celery worker on the configured database, sends the same
 questions from 1 and then 8 concurrent conversations, and measures send → first
 `reply.delta`. In the same run it measures the raw engine's TTFT (submit → first
-delta) on the same prompts at the same concurrency, and prints the ratios.
+delta) on the same prompts at the same concurrency, and prints the ratios and the
+pipeline's own share (e2e minus engine, p50), with the median time to each event before
+it. Then it restarts Daphne with its websocket database work on asgiref's single thread
+(``CHAT_DB_THREADS=0``: Django's default, which its 5.2 async ORM uses too) and measures
+again, side by side.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import statistics
 import tempfile
 import time
 import uuid
@@ -40,7 +45,13 @@ def _variants(concurrency: int) -> list[list[str]]:
     return [asked[i : i + concurrency] for i in range(0, len(asked), concurrency)]
 
 
-async def _one_conversation(stack, question: str, routes: Counter | None = None) -> float:
+# Where the first token's time goes, as a client sees it: send → each of these events.
+STAGES = ("message.accepted", "reply.start", "reply.delta")
+
+
+async def _one_conversation(stack, question: str, routes: Counter | None = None) -> dict:
+    """Milliseconds from send to the first event of each stage, and the worker's own TTFT
+    (``reply.end.ttft_ms``: from the reply's stream starting to its first text)."""
     import websockets
 
     session = await asyncio.to_thread(stack.new_session)
@@ -53,22 +64,47 @@ async def _one_conversation(stack, question: str, routes: Counter | None = None)
         await ws.send(
             json.dumps({"type": "message", "client_msg_id": str(uuid.uuid4()), "text": question})
         )
-        ttft = None
+        seen: dict = {}
         while True:
             event = json.loads(await asyncio.wait_for(ws.recv(), 120))
-            if event["type"] == "reply.delta" and ttft is None:
-                ttft = (time.perf_counter() - sent) * 1000
+            seen.setdefault(event["type"], (time.perf_counter() - sent) * 1000)
             if event["type"] == "reply.end":
                 if routes is not None:
                     routes[event["route"]] += 1
-                return ttft if ttft is not None else (time.perf_counter() - sent) * 1000
+                seen.setdefault("reply.delta", seen["reply.end"])
+                seen["worker_ttft"] = event["ttft_ms"]
+                return seen
 
 
-async def _e2e(stack, concurrency: int, routes: Counter) -> list[float]:
-    samples: list[float] = []
+async def _e2e(stack, concurrency: int, routes: Counter) -> list[dict]:
+    samples: list[dict] = []
     for batch in _variants(concurrency):
         samples += await asyncio.gather(*(_one_conversation(stack, q, routes) for q in batch))
     return samples
+
+
+def _stages(samples: list[dict]) -> dict:
+    """Median ms from send to each stage, and the worker's median TTFT."""
+    return {
+        stage: round(statistics.median(s[stage] for s in samples if s.get(stage) is not None), 1)
+        for stage in (*STAGES, "worker_ttft")
+    }
+
+
+def _arm(stack, engine, concurrency: int) -> dict:
+    """e2e TTFT beside the raw engine's, on the same prompts, one right after the other."""
+    routes: Counter = Counter()
+    e2e = asyncio.run(_e2e(stack, concurrency, routes))
+    raw = _engine(engine, concurrency)
+    row = summary([s["reply.delta"] for s in e2e], "e2e_ttft_ms") | summary(raw, "engine_ttft_ms")
+    row["ratio_p50"] = round(row["e2e_ttft_ms_p50"] / row["engine_ttft_ms_p50"], 2)
+    row["ratio_p95"] = round(row["e2e_ttft_ms_p95"] / row["engine_ttft_ms_p95"], 2)
+    # What the desk adds before the first token, over the engine's own TTFT.
+    row["pipeline_ms_p50"] = round(row["e2e_ttft_ms_p50"] - row["engine_ttft_ms_p50"], 1)
+    row["stages_ms_p50"] = _stages(e2e)
+    row["n"] = len(e2e)
+    row["routes"] = dict(routes)
+    return row
 
 
 def _engine(engine, concurrency: int) -> list[float]:
@@ -95,6 +131,18 @@ def _engine(engine, concurrency: int) -> list[float]:
     return samples
 
 
+# CHAT_DB_THREADS of the web process: the shipped pool, then Django's one-thread default.
+POOLS = (8, 0)
+
+
+def restart_web(stack, threads: int) -> None:
+    from tests.stack import stop_process
+
+    stop_process(stack.processes["web"])
+    stack.env["CHAT_DB_THREADS"] = str(threads)
+    stack.start_web()
+
+
 def main() -> None:
     setup_django()
     from django.conf import settings
@@ -108,20 +156,19 @@ def main() -> None:
     stack = start_live_stack(Path(tempfile.mkdtemp(prefix="surgedesk-bench-")))
     try:
         asyncio.run(_one_conversation(stack, "hello"))  # loads the worker's model
-        for concurrency in (1, 8):
-            progress(f"e2e at c={concurrency}...")
-            routes: Counter = Counter()
-            e2e = asyncio.run(_e2e(stack, concurrency, routes))
-            progress(f"engine at c={concurrency}...")
-            raw = _engine(engine, concurrency)
-            row = summary(e2e, "e2e_ttft_ms") | summary(raw, "engine_ttft_ms")
-            row["ratio_p50"] = round(row["e2e_ttft_ms_p50"] / row["engine_ttft_ms_p50"], 2)
-            row["ratio_p95"] = round(row["e2e_ttft_ms_p95"] / row["engine_ttft_ms_p95"], 2)
-            row["n"] = len(e2e)
-            row["routes"] = dict(routes)
-            figures[f"c{concurrency}"] = row
+        for threads in POOLS:  # the web's database pool against asgiref's one thread
+            restart_web(stack, threads)
+            for concurrency in (1, 8):
+                progress(f"e2e and engine at c={concurrency}, CHAT_DB_THREADS={threads}...")
+                row = _arm(stack, engine, concurrency)
+                name = f"c{concurrency}" if threads else f"c{concurrency}_one_db_thread"
+                figures[name] = row
     finally:
         stack.stop()
+    figures["goals"] = {
+        "pipeline_ms_p50_c1_within_15": figures["c1"]["pipeline_ms_p50"] <= 15,
+        "pipeline_ms_p50_c8_within_30": figures["c8"]["pipeline_ms_p50"] <= 30,
+    }
     emit(figures)
 
 

@@ -15,8 +15,8 @@ in count and in time.
    en, catalog and off-catalog questions, long complaints, ~30% repeats). Every session
    and socket of a burst is open before it starts; each message goes at its arrival time.
 3. The naive arm, right after ours at the same load: the same burst with every question
-   worded once and the routing flags of a plain bot (no FAQ surge shortcut, no admission
-   control where that flag exists). At 1x and 10x always; at 0.5x and 5x too while the
+   worded once and the routing flags of a plain bot (no admission control, no FAQ surge
+   shortcut). At 1x and 10x always; at 0.5x and 5x too while the
    run, predicted from the measured capacity, fits ``--budget-s``.
 4. A second worker, and capacity again.
 
@@ -226,13 +226,10 @@ def _count(items: Iterable[Any]) -> dict[str, int]:
 def naive_routing() -> Iterator[dict[str, Any]]:
     """The routing flags of a plain synchronous bot, restored afterwards."""
     from apps.ops.models import RoutingFlags
-    from apps.ops.services import EDITABLE_FIELDS, flags_update
+    from apps.ops.services import flags_update
 
-    changes: dict[str, Any] = {"surge_queue_depth": 0}  # no FAQ surge shortcut
-    # Admission control is being added in parallel; use the flag once it exists.
-    model_fields = {f.name for f in RoutingFlags._meta.get_fields()}
-    if "admission_control" in model_fields and "admission_control" in EDITABLE_FIELDS:
-        changes["admission_control"] = False
+    # No admission control (every message waits for a worker) and no FAQ surge shortcut.
+    changes: dict[str, Any] = {"admission_control": False, "surge_queue_depth": 0}
     row, _ = RoutingFlags.objects.get_or_create(pk=1)
     before = {name: getattr(row, name) for name in changes}
     flags_update(user=None, changes=changes)
@@ -332,7 +329,7 @@ def run(stack: LiveStack, args: argparse.Namespace, started: float) -> dict:
     two_workers = surge.capacity(2)
     figures: dict[str, Any] = {"bench": "surge", "total_deadline_ms": deadline_ms}
     figures |= capacity_section(one_worker, two_workers, deadline_ms)
-    figures |= arms_section(ours, naive, {"admission_control": "absent", **surge.naive_flags})
+    figures |= arms_section(ours, naive, surge.naive_flags)
     figures["wall_s"] = round(surge.elapsed_s(), 1)
     return figures
 
