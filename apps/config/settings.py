@@ -216,7 +216,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 }
 
 # Reply leases (apps.conversations.leases): a worker renews its reply's lease while it
-# writes; the reaper in every worker queues again the replies whose lease ran out.
+# writes; the reaper in every reply worker queues again the replies whose lease ran out.
 REPLY_LEASE_S = _seconds("REPLY_LEASE_S", 10)
 # A queued reply no worker has taken after this long is queued again (its task was lost).
 REPLY_PENDING_GRACE_S = _seconds("REPLY_PENDING_GRACE_S", 30)
