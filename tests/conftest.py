@@ -21,11 +21,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def live_stack(django_db_setup, django_db_blocker, tmp_path_factory) -> LiveStack:
-    """Daphne and a Celery worker (threads pool, demo model) on the test database."""
+    """Daphne, a reply worker (threads pool, demo model) and a background worker on the
+    test database: both lanes, as in production."""
     with django_db_blocker.unblock():
         # The demo model writes a whole answer in ~50 ms; finer coalescing keeps streaming
         # observable (several deltas per reply) whatever the machine's speed.
-        stack = start_live_stack(tmp_path_factory.mktemp("stack"), REPLY_FLUSH_MS="10")
+        stack = start_live_stack(
+            tmp_path_factory.mktemp("stack"), background=True, REPLY_FLUSH_MS="10"
+        )
     yield stack
     stack.stop()
 

@@ -128,16 +128,22 @@ def _common_prefix(a: str, b: str) -> int:
 
 class ResumingClient:
     """Asks one question and, at chosen deltas, drops its socket, reconnects with the same
-    session and resumes from what it holds: what a widget on a flaky phone does."""
+    session and resumes from what it holds: what a widget on a flaky phone does.
 
-    def __init__(self, stack: LiveStack) -> None:
+    It connects to the stack's Daphnes ``webs`` in turn: first to ``webs[0]``, the n-th
+    reconnect to ``webs[n % len(webs)]``, as a load balancer without sticky sessions may.
+    """
+
+    def __init__(self, stack: LiveStack, *, webs: tuple[str, ...] = ("web",)) -> None:
         self.stack = stack
+        self.webs = webs
         self.session = stack.new_session()
-        self.client: ChatClient = stack.chat_client(session=self.session)
+        self.client: ChatClient = stack.chat_client(session=self.session, web=webs[0])
         self.reply = Merged()
         self.reply_id: int | None = None
         self.drops = 0
         self.reconnects = 0
+        self.held_at_drops: list[int] = []  # characters of the reply held at each drop
 
     def ask(self, text: str, *, drop_after_deltas: list[int], timeout: float = 90.0) -> Merged:
         self.client.send_json({"type": "message", "client_msg_id": str(uuid.uuid4()), "text": text})
@@ -166,10 +172,12 @@ class ResumingClient:
 
     def _drop_and_resume(self) -> None:
         self.drops += 1
+        self.held_at_drops.append(len(self.reply.text))
         self.client.ws.socket.close()  # abrupt: no close frame, like a lost connection
         self.client.close()
-        self.client = self.stack.chat_client(session=self.session)
         self.reconnects += 1
+        web = self.webs[self.reconnects % len(self.webs)]
+        self.client = self.stack.chat_client(session=self.session, web=web)
         self._resume()
 
     def _resume(self) -> None:

@@ -10,9 +10,9 @@ import json
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
+from apps.config.queues import INTERACTIVE_QUEUE
 from apps.config.redis_client import shared_redis
 from apps.conversations import realtime
-from apps.conversations.leases import INTERACTIVE_QUEUE
 from apps.conversations.models import Conversation
 
 
@@ -39,20 +39,32 @@ class GroupListener:
 
 
 class BrokerQueue:
-    """The ``interactive`` queue of the test Redis as the Celery broker holds it (no worker
-    consumes it: the live stacks use queues under their own key prefix)."""
+    """A Celery queue of the test Redis as the broker holds it: by default the
+    ``interactive`` queue of this process, which no worker consumes (the live stacks use
+    queues under their own key prefix, ``LiveStack.key_prefix``).
 
-    key = INTERACTIVE_QUEUE
+    kombu's Redis transport keeps a queue in a list named ``<global_keyprefix><queue>``
+    (tasks of priority 0; other priorities get a suffix we never use)."""
+
+    def __init__(self, queue: str = INTERACTIVE_QUEUE, *, prefix: str = "") -> None:
+        self.key = prefix + queue
+
+    def __len__(self) -> int:
+        return shared_redis().llen(self.key)
 
     def clear(self) -> None:
         shared_redis().delete(self.key)
 
-    def reply_ids(self) -> list[int]:
-        """The message ids of the queued ``generate_reply`` tasks, oldest first."""
+    def first_args(self) -> list:
+        """The first argument of each queued task (the id it takes), oldest first."""
         raw = reversed(shared_redis().lrange(self.key, 0, -1))  # LPUSHed: newest first
         return [self._first_arg(json.loads(item)) for item in raw]
 
+    def reply_ids(self) -> list[int]:
+        """The message ids of the queued ``generate_reply`` tasks, oldest first."""
+        return self.first_args()
+
     @staticmethod
-    def _first_arg(message: dict) -> int:
+    def _first_arg(message: dict) -> int | str:
         args, _kwargs, _embed = json.loads(base64.b64decode(message["body"]))
         return args[0]

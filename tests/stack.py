@@ -1,7 +1,8 @@
-"""The real stack for integration tests: Daphne and a Celery worker as subprocesses.
+"""The real stack for integration tests: Daphne and Celery workers as subprocesses.
 
 They share the test database (pytest-django's ``test_<name>``) and the test Redis db
 with the pytest process, so tests that use them must commit (``transactional_db``).
+Workers consume one lane each (``apps.config.queues``), as in production.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import sys
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar
@@ -24,6 +25,10 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 from websockets.sync.client import ClientConnection, connect
+
+from apps.config.celery import app as celery_app
+from apps.config.queues import BACKGROUND_QUEUE, INTERACTIVE_QUEUE
+from apps.config.redis_client import shared_redis
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -43,6 +48,15 @@ def wait_for_port(port: int, timeout: float = 60.0) -> None:
                 return
         time.sleep(0.1)
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 60.0) -> None:
+    """Wait for what another process does (a worker's write); fail if it never happens."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"{predicate} still false after {timeout}s")
+        time.sleep(0.05)
 
 
 def wait_for_log(
@@ -94,12 +108,17 @@ def stop_process(proc: subprocess.Popen, timeout: float = 10.0) -> None:
 
 
 def start_worker(
-    log_path: Path, env: dict[str, str], *, concurrency: int = 8, append: bool = False
+    log_path: Path,
+    env: dict[str, str],
+    *,
+    queue: str = INTERACTIVE_QUEUE,
+    concurrency: int = 8,
+    append: bool = False,
 ) -> subprocess.Popen:
     written = log_path.stat().st_size if append and log_path.exists() else 0
     proc = start_process(
         [str(BIN / "celery"), "-A", "apps.config", "worker", "-P", "threads",
-         "-c", str(concurrency), "-Q", "interactive,default", "-l", "info",
+         "-c", str(concurrency), "-Q", queue, "-l", "info",
          "--without-heartbeat", "--without-mingle", "--without-gossip"],
         log_path,
         env,
@@ -116,23 +135,50 @@ class LiveStack:
     workdir: Path
     env: dict[str, str] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    concurrency: int = 8  # threads of each reply worker
+    web_ports: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def key_prefix(self) -> str:
+        """The prefix of this stack's broker keys (its own Celery queues)."""
+        return self.env["CELERY_KEY_PREFIX"]
 
     def start_worker(self, name: str) -> subprocess.Popen:
-        """Start (or start again) the worker called ``name``, e.g. after a kill."""
+        """Start (or start again) the reply worker called ``name``, e.g. after a kill."""
+        return self._start_worker(name, INTERACTIVE_QUEUE, self.concurrency)
+
+    def start_background_worker(self) -> subprocess.Popen:
+        """Start (or start again) the small worker of the ``background`` lane."""
+        return self._start_worker("background", BACKGROUND_QUEUE, 2)
+
+    def _start_worker(self, name: str, queue: str, concurrency: int) -> subprocess.Popen:
         again = name in self.processes
-        self.processes[name] = start_worker(self.workdir / f"{name}.log", self.env, append=again)
+        self.processes[name] = start_worker(
+            self.workdir / f"{name}.log", self.env, queue=queue, concurrency=concurrency,
+            append=again,
+        )  # fmt: skip
         return self.processes[name]
 
-    def start_web(self) -> subprocess.Popen:
-        self.processes["web"] = start_process(
-            [str(BIN / "python"), "-m", "apps.config.web", "-b", "127.0.0.1", "-p", str(self.port),
+    def start_web(self, name: str = "web") -> subprocess.Popen:
+        """Start (or start again) the Daphne called ``name``; another name, another port."""
+        port = self.web_ports.setdefault(name, self.port if name == "web" else free_port())
+        self.processes[name] = start_process(
+            [str(BIN / "python"), "-m", "apps.config.web", "-b", "127.0.0.1", "-p", str(port),
              "apps.config.asgi:application"],
-            self.workdir / "web.log",
+            self.workdir / f"{name}.log",
             self.env,
             append=True,
         )  # fmt: skip
-        wait_for_port(self.port)
-        return self.processes["web"]
+        wait_for_port(port)
+        return self.processes[name]
+
+    def enqueue(self, task_name: str, *args: object, queue: str, copies: int = 1) -> None:
+        """Queue ``copies`` of a task on this stack's broker, as its own processes would."""
+        prefix = {"global_keyprefix": self.key_prefix}
+        with celery_app.connection_for_write(transport_options=prefix) as conn:
+            producer = conn.Producer()
+            for _ in range(copies):
+                celery_app.send_task(task_name, args=args, queue=queue, producer=producer)
 
     def new_session(self) -> str:
         """Open the widget page like a browser does and return the session cookie."""
@@ -142,10 +188,13 @@ class LiveStack:
             assert response.status == 200
         return next(c.value for c in jar if c.name == settings.SESSION_COOKIE_NAME)
 
-    def chat_client(self, *, session: str | None = None, origin: str | None = None) -> ChatClient:
+    def chat_client(
+        self, *, session: str | None = None, origin: str | None = None, web: str = "web"
+    ) -> ChatClient:
+        """A websocket on the Daphne called ``web``; the origin is the site's either way."""
         session = session or self.new_session()
         socket_ = connect(
-            f"ws://127.0.0.1:{self.port}/ws/chat/",
+            f"ws://127.0.0.1:{self.web_ports[web]}/ws/chat/",
             origin=origin or self.base_url,
             additional_headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={session}"},
             open_timeout=10,
@@ -167,6 +216,10 @@ class LiveStack:
     def stop(self) -> None:
         for proc in self.processes.values():
             stop_process(proc)
+        # Tasks no worker of this stack took (the background lane's, when it ran none).
+        keys = list(shared_redis().scan_iter(match=self.key_prefix + "*"))
+        if keys:
+            shared_redis().delete(*keys)
 
 
 class ChatClient:
@@ -209,17 +262,32 @@ class ChatClient:
         self.ws.close()
 
 
-def start_live_stack(workdir: Path, *, workers: int = 1, **settings_env: str) -> LiveStack:
+def start_live_stack(
+    workdir: Path,
+    *,
+    workers: int = 1,
+    concurrency: int = 8,
+    background: bool = False,
+    **settings_env: str,
+) -> LiveStack:
     """Each stack gets its own Celery queues, so two stacks never take each other's tasks.
 
-    Workers are named ``worker``, ``worker2``, …
+    Reply workers are named ``worker``, ``worker2``, … With ``background`` a worker of the
+    background lane runs too (``background``); without it, background tasks (FAQ hit
+    counts) wait in the stack's broker and are dropped when it stops: most tests are about
+    replies, and one more Celery process per stack costs every one of them.
     """
     port = free_port()
     env = stack_env(CELERY_KEY_PREFIX=f"stack{port}:", **settings_env)
-    stack = LiveStack(base_url=f"http://127.0.0.1:{port}", port=port, workdir=workdir, env=env)
+    stack = LiveStack(
+        base_url=f"http://127.0.0.1:{port}", port=port, workdir=workdir, env=env,
+        concurrency=concurrency,
+    )  # fmt: skip
     try:
         for index in range(workers):
             stack.start_worker("worker" if index == 0 else f"worker{index + 1}")
+        if background:
+            stack.start_background_worker()
         stack.start_web()
     except BaseException:
         stack.stop()

@@ -7,6 +7,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from apps.config.queues import BACKGROUND_QUEUE
 from apps.config.redis_client import broker_transport_options, channel_layer_hosts
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -192,7 +193,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": _positive("CELERY_VISIBILITY_TIMEOUT_S", 120),
 }
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_TASK_DEFAULT_QUEUE = "default"
+# Every task names its lane (apps.config.queues); one that did not goes where it cannot
+# delay a customer reply.
+CELERY_TASK_DEFAULT_QUEUE = BACKGROUND_QUEUE
 # A task is acked when it starts, and a worker takes a task only when a thread is free, so
 # a worker never holds unacked tasks. Recovering a reply whose worker died is the reply
 # lease's job (see apps.conversations.leases), not the broker's: it is faster than a
@@ -213,7 +216,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 }
 
 # Reply leases (apps.conversations.leases): a worker renews its reply's lease while it
-# writes; the reaper in every worker queues again the replies whose lease ran out.
+# writes; the reaper in every reply worker queues again the replies whose lease ran out.
 REPLY_LEASE_S = _seconds("REPLY_LEASE_S", 10)
 # A queued reply no worker has taken after this long is queued again (its task was lost).
 REPLY_PENDING_GRACE_S = _seconds("REPLY_PENDING_GRACE_S", 30)

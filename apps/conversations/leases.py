@@ -28,6 +28,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from apps.config.celery import app as celery_app
+from apps.config.queues import INTERACTIVE_QUEUE
 from apps.conversations import realtime
 from apps.conversations.admission import line_join, line_leave, line_reconcile
 from apps.conversations.models import Message
@@ -38,7 +39,6 @@ from apps.ops.counters import observe_reply
 logger = logging.getLogger(__name__)
 
 GENERATE_REPLY_TASK = "conversations.generate_reply"
-INTERACTIVE_QUEUE = "interactive"
 REAP_BATCH = 200
 
 

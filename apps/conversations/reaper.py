@@ -1,6 +1,6 @@
-"""The reaper: a thread in every worker that queues again the replies nobody is writing.
+"""The reaper: a thread in every reply worker that queues again the replies nobody is writing.
 
-Every worker runs one, so replies are recovered as long as any worker lives, with no
+Every reply worker runs one, so replies are recovered as long as any of them lives, with no
 process of its own to deploy; sweeps are conditional UPDATEs, so they never collide.
 
 While the broker is down (Redis away), a reply that cannot be queued is written right

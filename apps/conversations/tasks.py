@@ -8,7 +8,8 @@ from celery import shared_task
 from celery.signals import worker_ready, worker_shutting_down
 from django.conf import settings
 
-from apps.conversations.leases import GENERATE_REPLY_TASK, INTERACTIVE_QUEUE
+from apps.config.queues import INTERACTIVE_QUEUE, consumes
+from apps.conversations.leases import GENERATE_REPLY_TASK
 from apps.conversations.reaper import start_reaper
 from apps.conversations.replies import drain_begin, reply_generate
 
@@ -19,8 +20,11 @@ def generate_reply(message_id: int) -> None:
 
 
 @worker_ready.connect
-def _start_reaping(**kwargs: Any) -> None:
-    start_reaper()
+def _start_reaping(sender: Any, **kwargs: Any) -> None:
+    # Only reply workers reap: the reaper writes replies itself while the broker is down,
+    # which a background worker must never do.
+    if consumes(sender, INTERACTIVE_QUEUE):
+        start_reaper()
 
 
 @worker_shutting_down.connect

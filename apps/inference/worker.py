@@ -9,12 +9,17 @@ from typing import Any
 
 from celery.signals import worker_ready
 
+from apps.config.queues import INTERACTIVE_QUEUE, consumes
+
 logger = logging.getLogger(__name__)
 
 
 def warm_up_models(sender: Any, **kwargs: Any) -> None:
-    """Only in a pool without fork: MLX work in a parent process hangs forked children, so a
-    prefork pool loads lazily in each child instead."""
+    """Only in a reply worker (a background worker never needs the model), and only in a
+    pool without fork: MLX work in a parent process hangs forked children, so a prefork
+    pool loads lazily in each child instead."""
+    if not consumes(sender, INTERACTIVE_QUEUE):
+        return
     if sender.controller.pool_cls.__module__.endswith("prefork"):
         return
     threading.Thread(target=_warm_up, name="warm-up", daemon=True).start()

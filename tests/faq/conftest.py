@@ -6,14 +6,19 @@ import uuid
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 
 from apps.faq import retrieval
+from apps.faq.answer_cache import invalidate_all
 from apps.faq.formats import read_rows
 from apps.faq.redis_client import get_redis
 from apps.faq.services import faq_import_rows
+from apps.ops.flags import flags_bump_version
 
 DATA = Path(__file__).parent / "data"
 DEMO_CATALOG = Path(__file__).parents[2] / "apps" / "faq" / "data" / "demo_faq.jsonl"
+# Read before any test overrides it: the prefix the live stacks' processes use.
+STACK_FAQ_PREFIX = django_settings.FAQ_REDIS_PREFIX
 
 
 @pytest.fixture(autouse=True)
@@ -27,6 +32,21 @@ def faq_redis_prefix(settings):
     keys = list(client.scan_iter(match=prefix + "*"))
     if keys:
         client.delete(*keys)
+
+
+@pytest.fixture
+def stack_faq_keys(settings):
+    """Share the live stacks' FAQ keys, so their workers see this test's catalog and cache.
+
+    Requested first, it tears down after the database is emptied: the workers then drop the
+    catalog and the flags they read from this test, and the answers they cached.
+    """
+    settings.FAQ_REDIS_PREFIX = STACK_FAQ_PREFIX
+    invalidate_all()
+    yield
+    retrieval.mark_stale()
+    invalidate_all()
+    flags_bump_version()
 
 
 @pytest.fixture
