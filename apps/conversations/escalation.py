@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -37,12 +38,22 @@ def escalation_config() -> EscalationConfig:
     )
 
 
-def message_tag_sentiment(*, conversation: Conversation, message: Message) -> None:
-    """Store the message's label and score, and make them the conversation's current ones."""
-    result = tag(message.text)
-    message.sentiment, message.sentiment_score = result.label, result.score
-    message.save(update_fields=["sentiment", "sentiment_score", "updated_at"])
+def customer_message_tagged(
+    *, conversation: Conversation, client_msg_id: uuid.UUID, text: str
+) -> Message:
+    """Insert the customer's message with its sentiment tag, and make the tag the
+    conversation's current one (saved with the conversation by the caller)."""
+    result = tag(text)
     conversation.sentiment, conversation.sentiment_score = result.label, result.score
+    return Message.objects.create(
+        conversation=conversation,
+        client_msg_id=client_msg_id,
+        role=Message.Role.CUSTOMER,
+        text=text,
+        status=Message.Status.DONE,
+        sentiment=result.label,
+        sentiment_score=result.score,
+    )
 
 
 def escalation_check(

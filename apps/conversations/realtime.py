@@ -10,6 +10,8 @@ import asyncio
 import logging
 import threading
 import time
+from concurrent.futures import Future
+from functools import partial
 from typing import Literal, NotRequired, TypedDict
 
 from channels.layers import get_channel_layer
@@ -205,8 +207,9 @@ class _Publisher:
         loop.call_soon(started.set)
         loop.run_forever()
 
-    def send(self, groups: list[str], event: dict) -> bool:
-        """True once the layer took the event for every group."""
+    def send(self, groups: list[str], event: dict, *, wait: bool = True) -> bool:
+        """True once the layer took the event for every group. Without ``wait`` it only
+        hands the event over (True), for events whose caller need not hold on for Redis."""
         if event["type"] == "reply.delta" and time.monotonic() < self._quiet_until:
             return False
         layer = get_channel_layer()
@@ -225,6 +228,9 @@ class _Publisher:
                 await asyncio.gather(*(layer.group_send(group, message) for group in groups))
 
         future = asyncio.run_coroutine_threadsafe(send_all(), self._ensure_loop())
+        if not wait:
+            future.add_done_callback(partial(self._log_failure, event["type"]))
+            return True
         try:
             future.result(timeout=PUBLISH_TIMEOUT_S)
         except Exception as exc:
@@ -233,6 +239,11 @@ class _Publisher:
             logger.warning("could not publish %s: %r", event["type"], exc)
             return False
         return True
+
+    @staticmethod
+    def _log_failure(event_type: str, future: Future[None]) -> None:
+        if not future.cancelled() and (exc := future.exception()) is not None:
+            logger.warning("could not publish %s: %r", event_type, exc)
 
 
 PUBLISH_TIMEOUT_S = 2.0
@@ -252,10 +263,11 @@ def publish(conversation_uuid_hex: str, event: ServerEvent) -> None:
 
 
 def publish_to_staff(conversation_uuid_hex: str, message_id: int) -> None:
+    """Staff consoles re-read the row: nothing the customer waits on, so not waited for."""
     event: StaffMessage = {"type": "staff.message", "message_id": message_id}
-    _publisher.send([staff_conversation_group(conversation_uuid_hex)], event)
+    _publisher.send([staff_conversation_group(conversation_uuid_hex)], event, wait=False)
 
 
 def publish_queue_change(conversation_id: int) -> None:
     event: QueueChanged = {"type": "queue.changed", "conversation_id": conversation_id}
-    _publisher.send([QUEUE_GROUP], event)
+    _publisher.send([QUEUE_GROUP], event, wait=False)

@@ -24,10 +24,10 @@ from apps.conversations.admission import (
 from apps.conversations.escalation import (
     EscalationConfig,
     conversation_escalate,
+    customer_message_tagged,
     escalation_check,
     escalation_config,
     handoff_notice_for,
-    message_tag_sentiment,
 )
 from apps.conversations.leases import pending_lease, reply_enqueue
 from apps.conversations.models import Conversation, Message
@@ -80,17 +80,17 @@ def message_post(*, conversation: Conversation, client_msg_id: uuid.UUID, text: 
     conversation = Conversation.objects.select_for_update().get(id=conversation.id)
     if conversation.status == Conversation.Status.CLOSED:
         raise ConversationClosed
-    customer_message, created = Message.objects.get_or_create(
-        conversation=conversation,
-        client_msg_id=client_msg_id,
-        defaults={"role": Message.Role.CUSTOMER, "text": text, "status": Message.Status.DONE},
+    # The row lock orders every post to this conversation: a resend finds its first copy.
+    sent_before = conversation.messages.filter(client_msg_id=client_msg_id).first()
+    if sent_before is not None:
+        return PostResult(customer_message=sent_before, created=False)
+    customer_message = customer_message_tagged(
+        conversation=conversation, client_msg_id=client_msg_id, text=text
     )
-    if not created:
-        return PostResult(customer_message=customer_message, created=False)
     if not conversation.language:
         conversation.language = detect_language(text)
     config = escalation_config()
-    message_triage(conversation=conversation, message=customer_message, config=config)
+    message_escalate_if_due(conversation=conversation, message=customer_message, config=config)
     conversation.save()
     reply = None
     if _ai_answers(conversation, config):
@@ -105,11 +105,10 @@ def message_post(*, conversation: Conversation, client_msg_id: uuid.UUID, text: 
     return PostResult(customer_message=customer_message, created=True, reply=reply)
 
 
-def message_triage(
+def message_escalate_if_due(
     *, conversation: Conversation, message: Message, config: EscalationConfig
 ) -> None:
-    """Tag the message's sentiment and escalate the conversation if the rule says so."""
-    message_tag_sentiment(conversation=conversation, message=message)
+    """Escalate the conversation if the rule says so, given the message's sentiment."""
     reason = escalation_check(conversation=conversation, message=message, config=config)
     if reason:
         _publish_on_commit(
