@@ -107,6 +107,11 @@ def stop_process(proc: subprocess.Popen, timeout: float = 10.0) -> None:
         proc.wait()
 
 
+# As in docker/Procfile: on one machine, the model must not starve the web processes,
+# which answer at the edge and tell customers their place while the line is long.
+WORKER_NICENESS = "10"
+
+
 def start_worker(
     log_path: Path,
     env: dict[str, str],
@@ -117,7 +122,8 @@ def start_worker(
 ) -> subprocess.Popen:
     written = log_path.stat().st_size if append and log_path.exists() else 0
     proc = start_process(
-        [str(BIN / "celery"), "-A", "apps.config", "worker", "-P", "threads",
+        ["nice", "-n", WORKER_NICENESS, str(BIN / "celery"), "-A", "apps.config", "worker",
+         "-P", "threads",
          "-c", str(concurrency), "-Q", queue, "-l", "info",
          "--without-heartbeat", "--without-mingle", "--without-gossip"],
         log_path,

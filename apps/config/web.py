@@ -10,6 +10,7 @@ Run it like daphne: ``python -m apps.config.web -b 127.0.0.1 -p 8000 apps.config
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from daphne.cli import CommandLineInterface
@@ -17,6 +18,7 @@ from daphne.server import Server
 from daphne.ws_protocol import WebSocketProtocol
 from twisted.internet import reactor, task
 
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "apps.config.settings")
 logger = logging.getLogger(__name__)
 
 CLOSE_SERVICE_RESTART = 1012
@@ -44,5 +46,23 @@ class GracefulCommandLineInterface(CommandLineInterface):
     server_class = GracefulServer
 
 
+def warm_up() -> None:
+    """Build the FAQ index and the sentiment model before listening: the edge answers from
+    the index in a surge, and building it (jieba's dictionary first) holds this process's
+    GIL for a second or more, which on a first message would stall every socket."""
+    import django
+
+    django.setup()
+    from apps.faq.retrieval import warm_up as warm_up_faq
+    from apps.sentiment.tagger import tag
+
+    tag("warm up")
+    try:
+        warm_up_faq()
+    except Exception:  # Postgres away at start: it is built on first use instead
+        logger.exception("FAQ index failed to warm up; it loads on first use")
+
+
 if __name__ == "__main__":
+    warm_up()
     GracefulCommandLineInterface.entrypoint()

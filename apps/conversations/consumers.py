@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.db import DatabaseSyncToAsync
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -17,7 +18,6 @@ from django.db import InterfaceError, OperationalError
 from apps.config.channel_layer import RejoinsGroups
 from apps.conversations import notices, protocol, ratelimit, realtime, services
 from apps.conversations.admission import Place, place_watcher
-from apps.conversations.models import Message
 from apps.ops.counters import CHAT_FRAMES, CHAT_SOCKETS
 
 logger = logging.getLogger(__name__)
@@ -53,6 +53,19 @@ class ChatConsumer(RejoinsGroups, AsyncWebsocketConsumer):
         await self.accept()
         CHAT_SOCKETS.inc()
         logger.info("chat socket opened for conversation %s", self.conversation.uuid)
+
+    async def dispatch(self, message: dict) -> None:
+        """As channels' own, less its hop to asgiref's one thread-sensitive thread for
+        ``close_old_connections`` before every message. Every event relayed to a socket
+        (each delta, each notice) queued on that one thread. This consumer's database work
+        runs on its own pool, whose calls close old connections themselves."""
+        if not _POOLED:
+            await super().dispatch(message)
+            return
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "group"):
@@ -101,36 +114,26 @@ class ChatConsumer(RejoinsGroups, AsyncWebsocketConsumer):
             await self._send_error("rate_limited")
             return
         try:
-            result = await self._post(event)
+            received = await self._receive_message(event)
         except services.ConversationClosed:
             await self._rebind()
-            result = await self._post(event)
+            received = await self._receive_message(event)
         CHAT_FRAMES.labels("accepted").inc()
-        await self._send_event(
-            realtime.message_accepted(str(event.client_msg_id), result.customer_message.id)
-        )
-        if result.reply is not None:
-            await self._admit(result.reply)
-
-    async def _post(self, event: protocol.PostMessage) -> services.PostResult:
-        return await _on(_CUSTOMER_DB, services.message_post)(
-            conversation=self.conversation, client_msg_id=event.client_msg_id, text=event.text
-        )
-
-    async def _admit(self, reply: Message) -> None:
-        """Answer at once, or queue the reply and tell the customer their place."""
-        try:
-            admitted = await _on(_CUSTOMER_DB, services.reply_admit)(reply=reply)
-        except Exception:
-            # The message is stored and accepted; its pending reply is queued by the reaper.
-            logger.exception("admitting reply %s failed; the reaper queues it", reply.id)
-            return
-        if admitted.answered:
+        message_id = received.posted.customer_message.id
+        await self._send_event(realtime.message_accepted(str(event.client_msg_id), message_id))
+        admitted, reply = received.admitted, received.posted.reply
+        if admitted is None or reply is None:
             return
         if admitted.place is not None:
             await self._tell_place(admitted.place)
-        self.waiting_replies.add(reply.id)
-        place_watcher().watch(reply.id, self._tell_place, told=admitted.place)
+        if admitted.announced:
+            self.waiting_replies.add(reply.id)
+            place_watcher().watch(reply.id, self._tell_place, told=admitted.place)
+
+    async def _receive_message(self, event: protocol.PostMessage) -> services.Received:
+        return await _on(_CUSTOMER_DB, services.message_receive)(
+            conversation=self.conversation, client_msg_id=event.client_msg_id, text=event.text
+        )
 
     async def _tell_place(self, place: Place) -> None:
         text = notices.queued(self.conversation.language, place=place.place, wait_s=place.wait_s)

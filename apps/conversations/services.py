@@ -121,6 +121,33 @@ def message_escalate_if_due(
 class Admitted:
     answered: bool  # at the edge, at once: no worker writes it
     place: Place | None = None  # queued, and the customer should be told their place now
+    announced: bool = False  # queued, and the customer is told their place as it moves
+
+
+@dataclass(frozen=True)
+class Received:
+    posted: PostResult
+    # None: no AI reply to admit, or admitting it failed (the reaper queues it after its
+    # grace: the message is stored either way).
+    admitted: Admitted | None
+
+
+def message_receive(*, conversation: Conversation, client_msg_id: uuid.UUID, text: str) -> Received:
+    """What a customer's socket calls: store the message, then admit its reply.
+
+    One call, so one trip to the web's database pool. The socket answers
+    ``message.accepted`` before it relays any event this publishes: a consumer handles
+    its channel's messages one at a time, after the frame that caused them.
+    """
+    posted = message_post(conversation=conversation, client_msg_id=client_msg_id, text=text)
+    if posted.reply is None:
+        return Received(posted=posted, admitted=None)
+    try:
+        admitted = reply_admit(reply=posted.reply)
+    except Exception:
+        logger.exception("admitting reply %s failed; the reaper queues it", posted.reply.id)
+        admitted = None
+    return Received(posted=posted, admitted=admitted)
 
 
 def reply_admit(*, reply: Message) -> Admitted:
@@ -144,11 +171,13 @@ def reply_admit(*, reply: Message) -> Admitted:
         if edge is not None and _reply_answer_now(reply, edge):
             return Admitted(answered=True)
     reply_enqueue(reply.id)
+    announced = flags.admission_control
     if admission.notify is None:
-        return Admitted(answered=False)
+        return Admitted(answered=False, announced=announced)
     # Read again now it is in line: replies that joined meanwhile may be ahead of it.
     ahead = line_ahead_of(reply.id)
-    return Admitted(answered=False, place=place_in(line, line.depth if ahead is None else ahead))
+    place = place_in(line, line.depth if ahead is None else ahead)
+    return Admitted(answered=False, place=place, announced=announced)
 
 
 @transaction.atomic
