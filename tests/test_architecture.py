@@ -34,12 +34,14 @@ FLOORS = {
     "demo_model": 6,  # build tooling (manage.py build_demo_model): imports no app
 }
 # The composition root: INSTALLED_APPS and the dotted paths in settings, the URL confs and
-# the ASGI application name every app. They may import anything.
+# the ASGI application name every app, and the web process's entry point warms up what
+# the edge answers from. They may import anything.
 WIRING = (
     "apps.config.settings",
     "apps.config.urls",
     "apps.config.websocket_urls",
     "apps.config.asgi",
+    "apps.config.web",
 )
 WIRING_FLOOR = max(FLOORS.values()) + 1
 DYNAMIC_IMPORTERS = {"import_module", "import_string"}
