@@ -25,6 +25,7 @@ from apps.conversations.leases import (
     Claim,
     lease_renew,
     reply_claim,
+    reply_enqueue,
     reply_hand_back,
 )
 from apps.conversations.models import Message
@@ -36,7 +37,16 @@ logger = logging.getLogger(__name__)
 
 
 def reply_generate(*, message_id: int) -> None:
-    """Claim a queued reply and write it; a reply not (or no longer) queued is skipped."""
+    """Claim a queued reply and write it; a reply not (or no longer) queued is skipped.
+
+    A worker that is stopping takes no new reply: Celery still hands it tasks while it
+    drains, and one it took would only be handed back at the drain bound (it once took
+    back the very reply it had just handed back). The task goes back to the queue.
+    """
+    if draining():
+        logger.info("draining: reply %s goes back to the queue for another worker", message_id)
+        reply_enqueue(message_id)
+        return
     claim = reply_claim(message_id=message_id)
     if claim is None:
         logger.info("reply %s already claimed or gone; skipping", message_id)
@@ -54,6 +64,10 @@ def drain_begin(bound_s: float) -> None:
     global _drain_deadline
     _drain_deadline = time.monotonic() + bound_s
     logger.info("draining: replies in flight get %.1f s to finish", bound_s)
+
+
+def draining() -> bool:
+    return _drain_deadline is not None
 
 
 def drain_due() -> bool:

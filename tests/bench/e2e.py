@@ -38,10 +38,10 @@ ROUNDS = 3
 RUN = uuid.uuid4().hex[:4]  # answers cached by an earlier run must not count
 
 
-def _variants(concurrency: int) -> list[list[str]]:
-    """Batches of questions, each asked once: a repeated first question would be answered
-    from the answer cache, and this bench measures the model path."""
-    asked = [f"{q} ({RUN}{concurrency}.{n})" for n in range(ROUNDS) for q in QUESTIONS]
+def _variants(concurrency: int, arm: str = "") -> list[list[str]]:
+    """Batches of questions, each asked once (per ``arm`` too): a repeated first question
+    would be answered from the answer cache, and this bench measures the model path."""
+    asked = [f"{q} ({RUN}{arm}{concurrency}.{n})" for n in range(ROUNDS) for q in QUESTIONS]
     return [asked[i : i + concurrency] for i in range(0, len(asked), concurrency)]
 
 
@@ -76,9 +76,9 @@ async def _one_conversation(stack, question: str, routes: Counter | None = None)
                 return seen
 
 
-async def _e2e(stack, concurrency: int, routes: Counter) -> list[dict]:
+async def _e2e(stack, concurrency: int, routes: Counter, arm: str) -> list[dict]:
     samples: list[dict] = []
-    for batch in _variants(concurrency):
+    for batch in _variants(concurrency, arm):
         samples += await asyncio.gather(*(_one_conversation(stack, q, routes) for q in batch))
     return samples
 
@@ -91,10 +91,10 @@ def _stages(samples: list[dict]) -> dict:
     }
 
 
-def _arm(stack, engine, concurrency: int) -> dict:
+def _arm(stack, engine, concurrency: int, arm: str) -> dict:
     """e2e TTFT beside the raw engine's, on the same prompts, one right after the other."""
     routes: Counter = Counter()
-    e2e = asyncio.run(_e2e(stack, concurrency, routes))
+    e2e = asyncio.run(_e2e(stack, concurrency, routes, arm))
     raw = _engine(engine, concurrency)
     row = summary([s["reply.delta"] for s in e2e], "e2e_ttft_ms") | summary(raw, "engine_ttft_ms")
     row["ratio_p50"] = round(row["e2e_ttft_ms_p50"] / row["engine_ttft_ms_p50"], 2)
@@ -160,7 +160,7 @@ def main() -> None:
             restart_web(stack, threads)
             for concurrency in (1, 8):
                 progress(f"e2e and engine at c={concurrency}, CHAT_DB_THREADS={threads}...")
-                row = _arm(stack, engine, concurrency)
+                row = _arm(stack, engine, concurrency, arm=f"t{threads}-")
                 name = f"c{concurrency}" if threads else f"c{concurrency}_one_db_thread"
                 figures[name] = row
     finally:
