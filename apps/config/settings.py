@@ -230,6 +230,23 @@ CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = WORKER_DRAIN_S
 # Chat limits and streaming.
 CHAT_MAX_MESSAGE_CHARS = _positive("CHAT_MAX_MESSAGE_CHARS", 2000)
 CHAT_RATE_LIMIT_PER_MINUTE = _positive("CHAT_RATE_LIMIT_PER_MINUTE", 30)
+# Every frame a customer's socket sends is limited per session and per client IP
+# (apps.conversations.ratelimit; `limits` notation). An IP's limits leave room for many
+# customers behind one address (a shop's wifi, a carrier's NAT).
+CHAT_RATE_LIMIT_IP_PER_MINUTE = _positive("CHAT_RATE_LIMIT_IP_PER_MINUTE", 600)
+CHAT_RATE_LIMITS = {
+    "message": {
+        "session": f"{CHAT_RATE_LIMIT_PER_MINUTE}/minute",
+        "ip": f"{CHAT_RATE_LIMIT_IP_PER_MINUTE}/minute",
+    },
+    "resume": {"session": "60/minute", "ip": f"{2 * CHAT_RATE_LIMIT_IP_PER_MINUTE}/minute"},
+    # A person is asked for once; more presses only re-read the notice, and fake requests
+    # from many sessions must not fill the agents' queue.
+    "handoff": {"session": "10/minute", "ip": "60/minute"},
+}
+# Proxies (addresses or networks) whose X-Forwarded-For names the real client; from any
+# other peer the header is ignored.
+TRUSTED_PROXIES = _read("TRUSTED_PROXIES", list, [])
 REPLY_FLUSH_MS = _positive("REPLY_FLUSH_MS", 25)
 # Admission control (apps.conversations.admission): a customer who would wait this long
 # for a worker to start their reply is told their place at once, and is told again as the

@@ -34,6 +34,18 @@ _CUSTOMER_DB = ThreadPoolExecutor(max(settings.CHAT_DB_THREADS, 1), thread_name_
 _PRIORITY_DB = ThreadPoolExecutor(2, thread_name_prefix="chat-db-priority")
 
 
+_ACTIONS: dict[type, str] = {
+    protocol.PostMessage: "message",
+    protocol.Resume: "resume",
+    protocol.Handoff: "handoff",
+}
+
+
+def _header(scope: dict, name: bytes) -> str | None:
+    value = dict(scope.get("headers") or []).get(name)
+    return value.decode("latin-1") if value is not None else None
+
+
 def _on(pool: ThreadPoolExecutor, func: Callable[..., Any]) -> DatabaseSyncToAsync:
     if not _POOLED:
         return DatabaseSyncToAsync(func)
@@ -49,7 +61,9 @@ class ChatConsumer(RejoinsGroups, AsyncWebsocketConsumer):
             return
         self.waiting_replies: set[int] = set()
         await self._bind(session_key)
-        self.rate_bucket = f"session:{session_key}"
+        self.client_ip = ratelimit.client_ip(
+            (self.scope.get("client") or [None])[0], _header(self.scope, b"x-forwarded-for")
+        )
         await self.accept()
         CHAT_SOCKETS.inc()
         logger.info("chat socket opened for conversation %s", self.conversation.uuid)
@@ -93,12 +107,21 @@ class ChatConsumer(RejoinsGroups, AsyncWebsocketConsumer):
             logger.exception("chat frame failed for conversation %s", self.conversation.uuid)
             await self._refuse(event, "server_error")
 
-    async def _refuse(self, event: protocol.ClientEvent, code: str) -> None:
-        """An error for a valid frame we could not handle, naming the message if it was one."""
+    async def _refuse(
+        self, event: protocol.ClientEvent, code: str, *, retry_after: int | None = None
+    ) -> None:
+        """An error for a valid frame we did not handle, naming the message if it was one."""
         msg_id = str(event.client_msg_id) if isinstance(event, protocol.PostMessage) else None
-        await self._send_error(code, client_msg_id=msg_id)
+        await self._send_error(code, client_msg_id=msg_id, retry_after=retry_after)
 
     async def _handle(self, event: protocol.ClientEvent) -> None:
+        action = _ACTIONS[type(event)]
+        wait_s = await ratelimit.retry_after(
+            action, session=self.scope["session"].session_key, ip=self.client_ip
+        )
+        if wait_s is not None:
+            await self._refuse(event, "rate_limited", retry_after=wait_s)
+            return
         if isinstance(event, protocol.PostMessage):
             await self._post_message(event)
         elif isinstance(event, protocol.Resume):
@@ -109,10 +132,6 @@ class ChatConsumer(RejoinsGroups, AsyncWebsocketConsumer):
             )
 
     async def _post_message(self, event: protocol.PostMessage) -> None:
-        allowed = await ratelimit.allow(self.rate_bucket, limit=settings.CHAT_RATE_LIMIT_PER_MINUTE)
-        if not allowed:
-            await self._send_error("rate_limited")
-            return
         try:
             received = await self._receive_message(event)
         except services.ConversationClosed:
@@ -170,14 +189,20 @@ class ChatConsumer(RejoinsGroups, AsyncWebsocketConsumer):
         await self._send_event(message["event"])
 
     async def _send_error(
-        self, code: str, *, detail: str = "", client_msg_id: str | None = None
+        self,
+        code: str,
+        *,
+        detail: str = "",
+        client_msg_id: str | None = None,
+        retry_after: int | None = None,
     ) -> None:
         """An ``error`` event, in the customer's words where a customer may see it."""
         CHAT_FRAMES.labels(code).inc()
         language = self.conversation.language if hasattr(self, "conversation") else ""
         cap = settings.CHAT_MAX_MESSAGE_CHARS
         detail = notices.error_detail(code, language, fallback=detail, cap=cap)
-        await self._send_event(realtime.error(code, detail, client_msg_id=client_msg_id))
+        event = realtime.error(code, detail, client_msg_id=client_msg_id, retry_after=retry_after)
+        await self._send_event(event)
 
     async def _send_event(self, event: realtime.ServerEvent) -> None:
         await self.send(text_data=json.dumps(event, ensure_ascii=False))

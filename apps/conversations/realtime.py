@@ -82,6 +82,8 @@ class Error(TypedDict):
     detail: str
     # The refused message's id, when the frame was a message: the client may resend it.
     client_msg_id: NotRequired[str]
+    # ``rate_limited``: whole seconds until the same frame would be taken.
+    retry_after: NotRequired[int]
 
 
 ServerEvent = (
@@ -165,10 +167,14 @@ def queued_notice(text: str, *, place: int, wait_s: int | None) -> Notice:
     return {"type": "notice", "kind": "queued", "text": text, "place": place, "wait_s": wait_s}
 
 
-def error(code: str, detail: str, *, client_msg_id: str | None = None) -> Error:
+def error(
+    code: str, detail: str, *, client_msg_id: str | None = None, retry_after: int | None = None
+) -> Error:
     event: Error = {"type": "error", "code": code, "detail": detail}
     if client_msg_id is not None:
         event["client_msg_id"] = client_msg_id
+    if retry_after is not None:
+        event["retry_after"] = retry_after
     return event
 
 

@@ -464,7 +464,11 @@ def main() -> None:
     cloud = MlxServer(demo_model_dir(workdir), workdir)
     cloud.start()
     (workdir / "stack").mkdir()
-    stack = start_live_stack(workdir / "stack", CLOUD_BASE_URL=cloud.base_url)
+    # Every simulated customer comes from 127.0.0.1: the per-IP limit would count them as
+    # one visitor. Per-session limits stay as shipped.
+    stack = start_live_stack(
+        workdir / "stack", CLOUD_BASE_URL=cloud.base_url, CHAT_RATE_LIMIT_IP_PER_MINUTE="100000"
+    )
     try:
         wait_for_log(stack.workdir / "worker.log", "FAQ index ready", stack.processes["worker"])
         figures = run(stack, args, started)
