@@ -130,6 +130,21 @@ def line_now() -> Line:
     except redis.RedisError:
         logger.warning("line unknown: Redis unreachable")
         return EMPTY
+    return _measured(depth, finished)
+
+
+def line_depth() -> int:
+    """How many replies wait for a worker (0 without Redis): the depth alone, without
+    reading the rate's samples."""
+    try:
+        return int(shared_redis().zcard(_key("waiting")))
+    except redis.RedisError:
+        logger.warning("line unknown: Redis unreachable")
+        return 0
+
+
+def _measured(depth: int, finished: Iterable[bytes]) -> Line:
+    """The line from its raw reads: the set's size and the finish times."""
     return Line(depth=int(depth), rate=rate_from(map(float, finished), time.time()))
 
 
@@ -151,8 +166,7 @@ async def places_of(reply_ids: list[int]) -> tuple[Line, dict[int, int | None]]:
     for reply_id in reply_ids:
         pipe.zrank(_key("waiting"), reply_id)
     depth, finished, *ranks = await pipe.execute()
-    line = Line(depth=int(depth), rate=rate_from(map(float, finished), time.time()))
-    return line, dict(zip(reply_ids, ranks, strict=True))
+    return _measured(depth, finished), dict(zip(reply_ids, ranks, strict=True))
 
 
 # -- writes (best effort: the reaper reconciles) ---------------------------------------

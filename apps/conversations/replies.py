@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.conversations import realtime
-from apps.conversations.admission import line_finished, line_now
+from apps.conversations.admission import line_depth, line_finished
 from apps.conversations.cancellation import is_cancel_requested
 from apps.conversations.leases import (
     Claim,
@@ -158,7 +158,7 @@ class _ReplyWriter:
             history_for_reply(self.reply),
             cache_key=self.group,
             conversation_status=self.reply.conversation.status,
-            queue_depth=line_now().depth,
+            queue_depth=line_depth(),
         )
         with ReplyWatch(self.claim, self.group, stream.cancel) as watch:
             try:
