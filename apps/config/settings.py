@@ -249,9 +249,9 @@ CHAT_RATE_LIMITS = {
 TRUSTED_PROXIES = _read("TRUSTED_PROXIES", list, [])
 REPLY_FLUSH_MS = _positive("REPLY_FLUSH_MS", 25)
 # Admission control (apps.conversations.admission): a customer who would wait this long
-# for a worker to start their reply is told their place at once, and is told again as the
-# line moves (checked every QUEUE_PLACE_TICK_S). Until the workers' rate is measured, a
-# line of QUEUE_NOTICE_AT replies does the same.
+# for their reply to start is told their place at once, and is told again as the line
+# moves (checked every QUEUE_PLACE_TICK_S); one who has waited this long with no text is
+# told then. Until the workers' rate is measured, a line of QUEUE_NOTICE_AT does the same.
 QUEUE_NOTICE_WAIT_S = _seconds("QUEUE_NOTICE_WAIT_S", 0.5)
 QUEUE_PLACE_TICK_S = _seconds("QUEUE_PLACE_TICK_S", 0.5)
 QUEUE_NOTICE_AT = _positive("QUEUE_NOTICE_AT", 8)

@@ -6,7 +6,9 @@ workers get through it:
 
 - ``waiting``: a sorted set of the ids of the replies queued for a worker, scored by when
   they joined: the order the broker hands them to workers in;
-- ``finished``: when the latest replies were finished, for the measured service rate.
+- ``finished``: when the latest replies were finished, and how long each took from a
+  worker taking it to its first token: the measured service rate, and how soon a reply a
+  worker takes starts streaming.
 
 With these the edge (``services.reply_admit``) decides, before any worker hop, whether a
 new reply can start within its first-token deadline. If it cannot, the edge answers at
@@ -54,12 +56,16 @@ class Line:
 
     depth: int  # replies waiting for a worker
     rate: float | None  # replies/s the workers finished lately; None when unmeasured
+    # Seconds from a worker taking a reply to its first token, for nine in ten lately: a
+    # busy model is slow to start even with no line. None when unmeasured.
+    start_s: float | None = None
 
     def wait_s(self, ahead: int) -> float | None:
-        """How long until a worker starts a reply with ``ahead`` replies before it."""
+        """How long until a reply with ``ahead`` replies before it starts streaming."""
+        start = self.start_s or 0.0
         if ahead <= 0:
-            return 0.0
-        return ahead / self.rate if self.rate else None
+            return start
+        return ahead / self.rate + start if self.rate else None
 
 
 EMPTY = Line(depth=0, rate=None)
@@ -105,6 +111,32 @@ def place_in(line: Line, ahead: int) -> Place:
     return Place(place=ahead + 1, wait_s=None if wait is None else math.ceil(wait))
 
 
+@dataclass(frozen=True)
+class Finished:
+    """One sample of the workers' pace: a reply a worker finished."""
+
+    at: float  # time.time() when it finished
+    start_s: float | None  # from the worker taking it to its first token; None: no text
+
+    def encoded(self) -> str:
+        return repr(self.at) if self.start_s is None else f"{self.at!r} {self.start_s!r}"
+
+    @classmethod
+    def decoded(cls, raw: bytes) -> Finished:
+        at, _, start = raw.partition(b" ")
+        return cls(float(at), float(start) if start else None)
+
+
+def start_from(finished: Iterable[Finished], now: float) -> float | None:
+    """The first-token time that nine in ten replies finished in the window stayed within."""
+    starts = sorted(
+        f.start_s for f in finished if f.start_s is not None and 0 <= now - f.at <= RATE_WINDOW_S
+    )
+    if len(starts) < RATE_MIN_SAMPLES:
+        return None
+    return starts[min(len(starts) - 1, math.ceil(0.9 * len(starts)) - 1)]
+
+
 def rate_from(finished_at: Iterable[float], now: float) -> float | None:
     """Replies/s over the replies finished in the last ``RATE_WINDOW_S``.
 
@@ -143,9 +175,14 @@ def line_depth() -> int:
         return 0
 
 
-def _measured(depth: int, finished: Iterable[bytes]) -> Line:
-    """The line from its raw reads: the set's size and the finish times."""
-    return Line(depth=int(depth), rate=rate_from(map(float, finished), time.time()))
+def _measured(depth: int, raw_finished: Iterable[bytes]) -> Line:
+    """The line from its raw reads: the set's size and the finished replies' samples."""
+    finished, now = [Finished.decoded(raw) for raw in raw_finished], time.time()
+    return Line(
+        depth=int(depth),
+        rate=rate_from((f.at for f in finished), now),
+        start_s=start_from(finished, now),
+    )
 
 
 def line_ahead_of(reply_id: int) -> int | None:
@@ -184,12 +221,14 @@ def line_leave(reply_id: int) -> None:
     _best_effort("leave", lambda r: r.zrem(_key("waiting"), str(reply_id)))
 
 
-def line_finished() -> None:
-    """A worker finished a reply: one more sample of the service rate."""
+def line_finished(start_s: float | None) -> None:
+    """A worker finished a reply whose first token came ``start_s`` after it took it: one
+    more sample of the workers' pace."""
+    sample = Finished(time.time(), start_s).encoded()
 
     def record(client: redis.Redis) -> None:
         pipe = client.pipeline(transaction=False)
-        pipe.lpush(_key("finished"), repr(time.time()))
+        pipe.lpush(_key("finished"), sample)
         pipe.ltrim(_key("finished"), 0, RATE_SAMPLES_KEPT - 1)
         pipe.execute()
 
@@ -230,30 +269,42 @@ Notify = Callable[[Place], Awaitable[None]]
 @dataclass
 class _Waiting:
     notify: Notify
-    since: float
     told: int | None  # the place last told, None: not told yet
+    # Fires once ``QUEUE_NOTICE_WAIT_S`` has passed with no text: see ``_tell_if_silent``.
+    silence: asyncio.TimerHandle | None = None
 
 
 class PlaceWatcher:
     """One loop per web process that tells each customer waiting in line their place as
-    the line moves, one read of Redis a tick for all of them. It also tells a customer
-    the estimate said would not wait, once they have waited ``QUEUE_NOTICE_WAIT_S``: the
-    first thing a customer sees never waits on a wrong estimate."""
+    the line moves, one read of Redis a tick for all of them.
+
+    A customer the estimate said would not wait is told too, the moment they have waited
+    ``QUEUE_NOTICE_WAIT_S`` with no text: the first thing a customer sees never waits on
+    a wrong estimate, whether the reply is still in line or a busy model is slow to start
+    it. A socket calls ``forget`` once it has relayed a reply's first text.
+    """
 
     def __init__(self) -> None:
         self._waiting: dict[int, _Waiting] = {}
         self._task: asyncio.Task[None] | None = None
+        self._tellings: set[asyncio.Task[None]] = set()
 
     def watch(self, reply_id: int, notify: Notify, *, told: Place | None) -> None:
-        self._waiting[reply_id] = _Waiting(
-            notify, time.monotonic(), told.place if told is not None else None
-        )
+        waiting = _Waiting(notify, told.place if told is not None else None)
+        loop = asyncio.get_running_loop()
+        if told is None:
+            waiting.silence = loop.call_later(
+                settings.QUEUE_NOTICE_WAIT_S, self._tell_if_silent, reply_id
+            )
+        self._waiting[reply_id] = waiting
         if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._run())
+            self._task = loop.create_task(self._run())
 
     def forget(self, reply_ids: Iterable[int]) -> None:
         for reply_id in reply_ids:
-            self._waiting.pop(reply_id, None)
+            waiting = self._waiting.pop(reply_id, None)
+            if waiting is not None and waiting.silence is not None:
+                waiting.silence.cancel()
 
     async def _run(self) -> None:
         while self._waiting:
@@ -264,24 +315,48 @@ class PlaceWatcher:
                 logger.warning("places not updated: Redis unreachable")
 
     async def _tick(self) -> None:
-        line, ranks = await places_of(list(self._waiting))
-        now = time.monotonic()
+        told = [reply_id for reply_id, w in self._waiting.items() if w.told is not None]
+        if not told:
+            return
+        line, ranks = await places_of(told)
         for reply_id, rank in ranks.items():
             waiting = self._waiting.get(reply_id)
             if waiting is None:
                 continue
-            if rank is None:  # a worker took it
+            if rank is None:  # a worker took it: the reply's start replaces the notice
                 del self._waiting[reply_id]
                 continue
-            place = place_in(line, rank)
-            if waiting.told is None and now - waiting.since < settings.QUEUE_NOTICE_WAIT_S:
-                continue
-            if place.place != waiting.told:
-                waiting.told = place.place
-                try:
-                    await waiting.notify(place)
-                except Exception:  # a socket closing under us must not stop the others
-                    logger.warning("could not tell reply %s its place", reply_id, exc_info=True)
+            await self._tell(reply_id, waiting, place_in(line, rank))
+
+    def _tell_if_silent(self, reply_id: int) -> None:
+        task = asyncio.get_running_loop().create_task(self._tell_silent(reply_id))
+        self._tellings.add(task)  # held, so the loop does not drop it half done
+        task.add_done_callback(self._tellings.discard)
+
+    async def _tell_silent(self, reply_id: int) -> None:
+        waiting = self._waiting.get(reply_id)
+        if waiting is None or waiting.told is not None:
+            return
+        try:
+            line, ranks = await places_of([reply_id])
+        except redis.RedisError:
+            logger.warning("place of reply %s unknown: Redis unreachable", reply_id)
+            return
+        rank = ranks[reply_id]
+        # Taken by a worker and not started yet: no one is ahead, and the wait is the
+        # model's own start.
+        await self._tell(reply_id, waiting, place_in(line, 0 if rank is None else rank))
+        if rank is None:
+            self._waiting.pop(reply_id, None)
+
+    async def _tell(self, reply_id: int, waiting: _Waiting, place: Place) -> None:
+        if place.place == waiting.told:
+            return
+        waiting.told = place.place
+        try:
+            await waiting.notify(place)
+        except Exception:  # a socket closing under us must not stop the others
+            logger.warning("could not tell reply %s its place", reply_id, exc_info=True)
 
 
 _watchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, PlaceWatcher] = (

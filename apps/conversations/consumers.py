@@ -23,6 +23,8 @@ from apps.ops.counters import CHAT_FRAMES, CHAT_SOCKETS
 logger = logging.getLogger(__name__)
 
 CLOSE_NO_SESSION = 4401
+SENT_HERE_KEPT = 32
+TEXT_EVENTS = ("reply.delta", "reply.end")
 
 # Database work of this process's sockets runs on pools of its own. On asgiref's default
 # (thread-sensitive) it would all queue on one thread, and a flood of messages would
@@ -60,6 +62,9 @@ class ChatConsumer(RejoinsGroups, AsyncWebsocketConsumer):
             await self.close(code=CLOSE_NO_SESSION)
             return
         self.waiting_replies: set[int] = set()
+        # Replies answered at the edge that this socket sent itself: the layer's copies of
+        # their events are not sent again. Oldest first; capped should a copy never come.
+        self.sent_here: dict[int, None] = {}
         await self._bind(session_key)
         self.client_ip = ratelimit.client_ip(
             (self.scope.get("client") or [None])[0], _header(self.scope, b"x-forwarded-for")
@@ -143,6 +148,8 @@ class ChatConsumer(RejoinsGroups, AsyncWebsocketConsumer):
         admitted, reply = received.admitted, received.posted.reply
         if admitted is None or reply is None:
             return
+        if admitted.answer:
+            await self._send_answer(reply.id, admitted.answer)
         if admitted.place is not None:
             await self._tell_place(admitted.place)
         if admitted.announced:
@@ -153,6 +160,15 @@ class ChatConsumer(RejoinsGroups, AsyncWebsocketConsumer):
         return await _on(_CUSTOMER_DB, services.message_receive)(
             conversation=self.conversation, client_msg_id=event.client_msg_id, text=event.text
         )
+
+    async def _send_answer(self, reply_id: int, events: tuple[realtime.ServerEvent, ...]) -> None:
+        """The edge's whole reply, straight to the socket that asked: no trip through the
+        channel layer and back, which on a surge's night is most of its wait."""
+        self.sent_here[reply_id] = None
+        while len(self.sent_here) > SENT_HERE_KEPT:
+            del self.sent_here[next(iter(self.sent_here))]
+        for event in events:
+            await self._send_event(event)
 
     async def _tell_place(self, place: Place) -> None:
         text = notices.queued(self.conversation.language, place=place.place, wait_s=place.wait_s)
@@ -186,7 +202,16 @@ class ChatConsumer(RejoinsGroups, AsyncWebsocketConsumer):
             await self._send_event(replayed)
 
     async def chat_event(self, message: dict) -> None:
-        await self._send_event(message["event"])
+        event = message["event"]
+        reply_id = event.get("message_id") if event["type"].startswith("reply.") else None
+        if event["type"] in TEXT_EVENTS and reply_id in self.waiting_replies:
+            self.waiting_replies.discard(reply_id)
+            place_watcher().forget([reply_id])  # the customer sees their reply now
+        if reply_id in self.sent_here:
+            if event["type"] == "reply.end":
+                del self.sent_here[reply_id]
+            return
+        await self._send_event(event)
 
     async def _send_error(
         self,

@@ -10,9 +10,10 @@ import asyncio
 import logging
 import threading
 import time
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from functools import partial
-from typing import Literal, NotRequired, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 from channels.layers import get_channel_layer
 
@@ -213,36 +214,45 @@ class _Publisher:
         loop.call_soon(started.set)
         loop.run_forever()
 
-    def send(self, groups: list[str], event: dict, *, wait: bool = True) -> bool:
-        """True once the layer took the event for every group. Without ``wait`` it only
-        hands the event over (True), for events whose caller need not hold on for Redis."""
-        if event["type"] == "reply.delta" and time.monotonic() < self._quiet_until:
+    def send(
+        self, groups: list[str], events: Sequence[Mapping[str, Any]], *, wait: bool = True
+    ) -> bool:
+        """True once the layer took every event, in order, for every group. Without
+        ``wait`` it only hands them over (True), for events no caller need hold on for."""
+        if time.monotonic() < self._quiet_until:
+            events = [event for event in events if event["type"] != "reply.delta"]
+        if not events:
             return False
         layer = get_channel_layer()
-        message = {"type": GROUP_EVENT_TYPE, "event": event}
+        messages = [{"type": GROUP_EVENT_TYPE, "event": event} for event in events]
+
+        async def send_in_order() -> None:
+            for message in messages:
+                await asyncio.gather(*(layer.group_send(group, message) for group in groups))
 
         async def send_all() -> None:
             try:
-                await asyncio.gather(*(layer.group_send(group, message) for group in groups))
+                await send_in_order()
             except Exception:
                 # After a Redis restart the pool's connections lead to the old server: try
-                # once more on new ones (this loop only publishes).
+                # once more on new ones (this loop only publishes; clients merge by seq).
                 drop = getattr(layer, "drop_loop_connections", None)
                 if drop is None:  # the in-memory layer of some tests
                     raise
                 await drop()
-                await asyncio.gather(*(layer.group_send(group, message) for group in groups))
+                await send_in_order()
 
+        kinds = ",".join(event["type"] for event in events)
         future = asyncio.run_coroutine_threadsafe(send_all(), self._ensure_loop())
         if not wait:
-            future.add_done_callback(partial(self._log_failure, event["type"]))
+            future.add_done_callback(partial(self._log_failure, kinds))
             return True
         try:
             future.result(timeout=PUBLISH_TIMEOUT_S)
         except Exception as exc:
             future.cancel()
             self._quiet_until = time.monotonic() + QUIET_AFTER_FAILURE_S
-            logger.warning("could not publish %s: %r", event["type"], exc)
+            logger.warning("could not publish %s: %r", kinds, exc)
             return False
         return True
 
@@ -257,23 +267,25 @@ QUIET_AFTER_FAILURE_S = 0.25
 _publisher = _Publisher()
 
 
-def publish(conversation_uuid_hex: str, event: ServerEvent) -> None:
-    """Send one event to the customer's sockets and to staff watching (best effort)."""
+def publish(conversation_uuid_hex: str, *events: ServerEvent, wait: bool = True) -> None:
+    """Send events, in order, to the customer's sockets and to staff watching (best
+    effort). Not waited for (``wait=False``) when the socket that waits has them already."""
     _publisher.send(
         [
             conversation_group(conversation_uuid_hex),
             staff_conversation_group(conversation_uuid_hex),
         ],
-        event,
+        events,
+        wait=wait,
     )
 
 
 def publish_to_staff(conversation_uuid_hex: str, message_id: int) -> None:
     """Staff consoles re-read the row: nothing the customer waits on, so not waited for."""
     event: StaffMessage = {"type": "staff.message", "message_id": message_id}
-    _publisher.send([staff_conversation_group(conversation_uuid_hex)], event, wait=False)
+    _publisher.send([staff_conversation_group(conversation_uuid_hex)], [event], wait=False)
 
 
 def publish_queue_change(conversation_id: int) -> None:
     event: QueueChanged = {"type": "queue.changed", "conversation_id": conversation_id}
-    _publisher.send([QUEUE_GROUP], event, wait=False)
+    _publisher.send([QUEUE_GROUP], [event], wait=False)

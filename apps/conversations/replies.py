@@ -227,7 +227,7 @@ class _ReplyWriter:
     def _finish(self, stream: ReplyStream) -> None:
         outcome = stream.outcome
         text = self.text + self.pending
-        line_finished()
+        line_finished(None if outcome.ttft_ms is None else outcome.ttft_ms / 1000)
         observe_done(outcome)
         self._checkpoint(
             realtime.reply_end(self.reply.id, text, outcome.route, outcome.ttft_ms),

@@ -119,7 +119,9 @@ def message_escalate_if_due(
 
 @dataclass(frozen=True)
 class Admitted:
-    answered: bool  # at the edge, at once: no worker writes it
+    # Answered at the edge, at once: the whole reply, for the socket that asked to send
+    # itself (the conversation's other sockets and staff get them through the layer).
+    answer: tuple[realtime.ServerEvent, ...] = ()
     place: Place | None = None  # queued, and the customer should be told their place now
     announced: bool = False  # queued, and the customer is told their place as it moves
 
@@ -168,37 +170,38 @@ def reply_admit(*, reply: Message) -> Admitted:
             conversation_status=reply.conversation.status,
             over_deadline=admission.shortcut,
         )
-        if edge is not None and _reply_answer_now(reply, edge):
-            return Admitted(answered=True)
+        answer = _reply_answer_now(reply, edge) if edge is not None else ()
+        if answer:
+            return Admitted(answer=answer)
     reply_enqueue(reply.id)
     announced = flags.admission_control
     if admission.notify is None:
-        return Admitted(answered=False, announced=announced)
+        return Admitted(announced=announced)
     # Read again now it is in line: replies that joined meanwhile may be ahead of it.
     ahead = line_ahead_of(reply.id)
     place = place_in(line, line.depth if ahead is None else ahead)
-    return Admitted(answered=False, place=place, announced=announced)
+    return Admitted(place=place, announced=announced)
 
 
 @transaction.atomic
-def _reply_answer_now(reply: Message, edge: EdgeReply) -> bool:
-    """Write the edge's answer as the whole reply; False if the reply is no longer pending
-    (staff took the conversation over meanwhile)."""
+def _reply_answer_now(reply: Message, edge: EdgeReply) -> tuple[realtime.ServerEvent, ...]:
+    """Write the edge's answer as the whole reply: its events, or none if the reply is no
+    longer pending (staff took the conversation over meanwhile)."""
     outcome = edge.outcome
     answered = Message.objects.filter(id=reply.id, status=Message.Status.PENDING).update(
         text=edge.text, updated_at=timezone.now(), **done_fields(outcome)
     )
     if not answered:
-        return False
+        return ()
     observe_done(outcome)
-    conversation = reply.conversation
-    for event in (
+    events = (
         realtime.reply_start(reply.id, reply.reply_to_id),
         realtime.reply_delta(reply.id, len(edge.text), edge.text),
         realtime.reply_end(reply.id, edge.text, outcome.route, outcome.ttft_ms),
-    ):
-        _publish_on_commit(conversation, event)
-    return True
+    )
+    hex_id = reply.conversation.uuid.hex
+    transaction.on_commit(partial(realtime.publish, hex_id, *events, wait=False))
+    return events
 
 
 def _publish_on_commit(conversation: Conversation, event: realtime.ServerEvent) -> None:

@@ -84,6 +84,7 @@ const handlers = {
   },
   "reply.delta"(e) {
     const entry = replyEntry(e.message_id);
+    leaveLine(); // a place told while a busy model was slow to start
     if (entry.done) return;
     const held = cpLength(entry.text);
     const start = e.seq - cpLength(e.delta);

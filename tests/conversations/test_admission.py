@@ -6,6 +6,7 @@ import pytest
 
 from apps.conversations.admission import (
     RATE_WINDOW_S,
+    Finished,
     Line,
     admission_for,
     line_ahead_of,
@@ -14,6 +15,7 @@ from apps.conversations.admission import (
     line_now,
     line_reconcile,
     rate_from,
+    start_from,
 )
 from apps.ops.flags import Flags
 
@@ -29,6 +31,28 @@ def test_the_rate_counts_the_replies_finished_lately_up_to_now():
     # ...and say nothing once their last replies leave the window.
     assert rate_from([now - RATE_WINDOW_S - 1] * 10, now) is None
     assert rate_from([now - 1, now - 2], now) is None  # too few to measure
+
+
+def test_how_soon_a_taken_reply_starts_is_what_nine_in_ten_lately_stayed_within():
+    now = 1000.0
+    starts = [0.1, 0.2, 0.2, 0.3, 0.3, 0.3, 0.4, 0.4, 0.5, 2.0]
+    finished = [Finished(now - 1, start) for start in starts]
+    assert start_from(finished, now) == 0.5  # the one slow start is the tenth
+    # Replies that streamed no text, and replies older than the window, say nothing.
+    assert start_from([Finished(now - 1, None)] * 5, now) is None
+    assert start_from([Finished(now - RATE_WINDOW_S - 1, 0.2)] * 5, now) is None
+    assert [Finished.decoded(f.encoded().encode()) for f in finished[:2]] == finished[:2]
+    assert Finished.decoded(b"1000.5") == Finished(1000.5, None)
+
+
+def test_a_model_slow_to_start_is_announced_even_with_no_line(settings):
+    settings.QUEUE_NOTICE_WAIT_S = 0.5
+    slow = admission_for(Line(depth=0, rate=4.0, start_s=1.2), FLAGS)
+    assert slow.notify is not None and (slow.notify.place, slow.notify.wait_s) == (1, 2)
+    brisk = admission_for(Line(depth=0, rate=4.0, start_s=0.25), FLAGS)
+    assert brisk.notify is None
+    # The estimate counts the start too: 5 ahead at 4/s, then 1.2 s to the first token.
+    assert Line(depth=5, rate=4.0, start_s=1.2).wait_s(5) == pytest.approx(2.45)
 
 
 def test_a_short_line_goes_to_the_workers_unannounced():

@@ -18,6 +18,7 @@ from apps.faq.answer_cache import invalidate_all
 from apps.ops.flags import flags_bump_version
 from apps.ops.services import flags_update
 from tests.demo_questions import OFF_CATALOG, unique_tag
+from tests.inference.servers import FaultyProxy
 from tests.stack import ChatClient, LiveStack, start_live_stack
 
 pytestmark = pytest.mark.slow
@@ -44,10 +45,19 @@ def test_a_cached_answer_comes_from_the_edge_with_no_worker(live_stack: LiveStac
     assert first.reply_events()[-1]["route"] != "cache"  # written by the worker, remembered
     with live_stack.paused("worker"):
         later = chat()
+        other_tab = chat(session=later.session)
         later.send_message(question)
         end = later.reply_events()[-1]
+        # The asking socket got the answer straight from its web process; the layer's
+        # copy reached the session's other tab, and was not sent to the first again:
+        # a frame sent after the copy reached the other tab is answered after it.
+        assert other_tab.reply_events()[-1] == end
+        later.send_json({"type": "no-such-type"})
+        later.recv_until(lambda e: e["type"] == "error")
     assert end["route"] == "cache"
     assert end["text"] == first.received[-1]["text"]
+    reply_kinds = [e["type"] for e in later.received if e["type"].startswith("reply.")]
+    assert reply_kinds == ["reply.start", "reply.delta", "reply.end"]
 
 
 @pytest.fixture
@@ -132,9 +142,37 @@ def test_the_place_is_told_again_as_the_line_moves(paced_cloud, tmp_path):
         places = queued_places(events)
         assert places == sorted(places, reverse=True)  # a place only ever goes down
         told = [i for i, e in enumerate(events) if e["type"] == "notice"]
-        start = next(i for i, e in enumerate(events) if e["type"] == "reply.start")
-        assert all(i < start for i in told)  # told while waiting, never after
+        text = next(i for i, e in enumerate(events) if e["type"] in ("reply.delta", "reply.end"))
+        assert all(i < text for i in told)  # told while waiting, never once text came
     moved = [queued_places(events) for events in heard if len(set(queued_places(events))) > 1]
     assert moved, "nobody was told a new place as the line moved"
     estimates = [e["wait_s"] for events in heard for e in events if e.get("kind") == "queued"]
     assert any(wait is not None for wait in estimates)  # once the workers' rate is measured
+
+
+def test_a_reply_a_busy_model_is_slow_to_start_is_told_its_place(
+    transactional_db, mlx_server, tmp_path
+):
+    """No line at all, so nothing is announced; but the model holds its first token back.
+    Once the customer has waited QUEUE_NOTICE_WAIT_S with no text, they are told."""
+    mlx_server.start()
+    slow_start = FaultyProxy(mlx_server.port, delay_s=2.0)
+    flags_update(
+        user=None,
+        changes={"mode": "cloud_only", "ttft_deadline_ms": 20000, "total_deadline_ms": 60000},
+    )
+    stack = start_live_stack(tmp_path, CLOUD_BASE_URL=slow_start.base_url)
+    try:
+        client = stack.chat_client()
+        client.send_message(f"{OFF_CATALOG} {unique_tag()}")
+        events = client.reply_events(timeout=60)
+    finally:
+        stack.stop()
+        slow_start.close()
+        flags_bump_version()
+    assert slow_start.delayed >= 1
+    told = [i for i, e in enumerate(events) if e.get("kind") == "queued"]
+    text = next(i for i, e in enumerate(events) if e["type"] in ("reply.delta", "reply.end"))
+    assert len(told) == 1 and told[0] < text
+    assert events[told[0]]["place"] == 1  # a worker has it: nobody is ahead
+    assert [e["type"] for e in events].count("reply.end") == 1

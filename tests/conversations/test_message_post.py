@@ -41,7 +41,7 @@ def test_it_stores_the_message_and_a_pending_reply_that_admission_queues(
     assert broker.reply_ids() == []  # nothing queued until it is admitted
 
     admitted = services.reply_admit(reply=reply)
-    assert not admitted.answered
+    assert not admitted.answer
     assert admitted.place is None  # an empty line: nothing to tell
     assert broker.reply_ids() == [reply.id]
     assert line_now().depth == 1
@@ -88,7 +88,7 @@ def test_a_customer_who_would_wait_is_told_their_place_and_the_wait(
 ):
     settings.QUEUE_NOTICE_WAIT_S = 0.5
     for _ in range(4):  # the workers just finished four replies: 4 replies/s
-        line_finished()
+        line_finished(None)
     sessions = [services.conversation_for_session(session_key=f"q{i}" * 8) for i in range(6)]
     places = []
     with django_capture_on_commit_callbacks(execute=True):
