@@ -23,6 +23,7 @@ from apps.ops.counters import CHAT_FRAMES, CHAT_SOCKETS
 logger = logging.getLogger(__name__)
 
 CLOSE_NO_SESSION = 4401
+CLOSE_RATE_LIMITED = 4429  # too many socket opens from this address
 
 # Database work of this process's sockets runs on pools of its own. On asgiref's default
 # (thread-sensitive) it would all queue on one thread, and a flood of messages would
@@ -60,10 +61,18 @@ class ChatConsumer(RejoinsGroups, AsyncWebsocketConsumer):
             await self.close(code=CLOSE_NO_SESSION)
             return
         self.waiting_replies: set[int] = set()
-        await self._bind(session_key)
         self.client_ip = ratelimit.client_ip(
             (self.scope.get("client") or [None])[0], _header(self.scope, b"x-forwarded-for")
         )
+        wait_s = await ratelimit.retry_after("socket", session=session_key, ip=self.client_ip)
+        if wait_s is not None:
+            # Accepted first: a socket closed before it is accepted is a bare HTTP 403,
+            # and the client would never learn the code or when to come back.
+            await self.accept()
+            await self._send_error("rate_limited", retry_after=wait_s)
+            await self.close(code=CLOSE_RATE_LIMITED)
+            return
+        await self._bind(session_key)
         await self.accept()
         CHAT_SOCKETS.inc()
         logger.info("chat socket opened for conversation %s", self.conversation.uuid)
