@@ -109,9 +109,11 @@ def retry_after_sync(action: str, *, ip: str) -> int | None:
     return None
 
 
-def request_client_ip(request: HttpRequest) -> str:
-    """``client_ip`` of an HTTP request (the chat page, ``/healthz``, staff logins)."""
-    return client_ip(request.META.get("REMOTE_ADDR"), request.headers.get("X-Forwarded-For"))
+def request_client_ip(request: HttpRequest) -> str | None:
+    """``client_ip`` of an HTTP request (the chat page, staff logins); None for a request
+    made in code, with no peer (``force_login``)."""
+    peer = request.META.get("REMOTE_ADDR")
+    return client_ip(peer, request.headers.get("X-Forwarded-For")) if peer else None
 
 
 def client_ip(peer: str | None, forwarded_for: str | None) -> str:

@@ -21,7 +21,8 @@ def chat_page(request: HttpRequest) -> HttpResponse:
     session counts against its address's limit (``CHAT_RATE_LIMITS["session"]``).
     """
     if request.session.session_key is None:
-        wait_s = ratelimit.retry_after_sync("session", ip=ratelimit.request_client_ip(request))
+        ip = ratelimit.request_client_ip(request) or "unknown"
+        wait_s = ratelimit.retry_after_sync("session", ip=ip)
         if wait_s is not None:
             return _too_many_sessions(wait_s)
         request.session.save()
