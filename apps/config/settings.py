@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -52,7 +53,8 @@ DEBUG = _flag("DEBUG", False)
 # "production" requires a real SECRET_KEY and turns the HTTPS settings below on by default.
 PRODUCTION = _read("SURGEDESK_ENV", str, "dev") == "production"
 SECRET_KEY = _read("SECRET_KEY", str, DEV_SECRET_KEY)
-if not DEBUG and SECRET_KEY == DEV_SECRET_KEY and PRODUCTION:
+# Whatever DEBUG says: a known key lets anyone forge sessions and password-reset links.
+if PRODUCTION and SECRET_KEY in ("", DEV_SECRET_KEY):
     raise ImproperlyConfigured("SECRET_KEY must be set in production (SURGEDESK_ENV=production).")
 ALLOWED_HOSTS = _read("ALLOWED_HOSTS", list, ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = _read("CSRF_TRUSTED_ORIGINS", list, [])
@@ -90,6 +92,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "django_htmx",
+    "csp",
+    "axes",
     "apps.conversations",
     "apps.inference",
     "apps.faq",
@@ -111,7 +115,40 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "apps.config.content_policy.SameHostWebsocketCSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its 429 response.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Content-Security-Policy (django-csp): scripts, styles and connections from this site only,
+# no inline script and no eval. The middleware adds this host's ws:/wss: to connect-src,
+# which not every browser reads into 'self'.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# Staff logins (admin and console) are throttled by django-axes: this many failures for one
+# username from one address lock that pair out for the cool-off; a success resets the count.
+# Per pair, so nobody can lock an agent out from elsewhere by failing on their name.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = _positive("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=_positive("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "apps.conversations.ratelimit.request_client_ip"
 
 ROOT_URLCONF = "apps.config.urls"
 ASGI_APPLICATION = "apps.config.asgi.application"
@@ -234,6 +271,9 @@ CHAT_RATE_LIMIT_PER_MINUTE = _positive("CHAT_RATE_LIMIT_PER_MINUTE", 30)
 # (apps.conversations.ratelimit; `limits` notation). An IP's limits leave room for many
 # customers behind one address (a shop's wifi, a carrier's NAT).
 CHAT_RATE_LIMIT_IP_PER_MINUTE = _positive("CHAT_RATE_LIMIT_IP_PER_MINUTE", 600)
+CHAT_RATE_LIMIT_SESSIONS_IP_PER_MINUTE = _positive("CHAT_RATE_LIMIT_SESSIONS_IP_PER_MINUTE", 60)
+CHAT_RATE_LIMIT_SOCKETS_IP_PER_MINUTE = _positive("CHAT_RATE_LIMIT_SOCKETS_IP_PER_MINUTE", 300)
+CHAT_RATE_LIMIT_HANDOFFS_PER_MINUTE = _positive("CHAT_RATE_LIMIT_HANDOFFS_PER_MINUTE", 120)
 CHAT_RATE_LIMITS = {
     "message": {
         "session": f"{CHAT_RATE_LIMIT_PER_MINUTE}/minute",
@@ -241,8 +281,15 @@ CHAT_RATE_LIMITS = {
     },
     "resume": {"session": "60/minute", "ip": f"{2 * CHAT_RATE_LIMIT_IP_PER_MINUTE}/minute"},
     # A person is asked for once; more presses only re-read the notice, and fake requests
-    # from many sessions must not fill the agents' queue.
-    "handoff": {"session": "10/minute", "ip": "60/minute"},
+    # from many sessions must not fill the agents' queue: all sessions together get a cap.
+    "handoff": {
+        "session": "10/minute",
+        "ip": "60/minute",
+        "global": f"{CHAT_RATE_LIMIT_HANDOFFS_PER_MINUTE}/minute",
+    },
+    # New sessions (GET / mints one) and socket opens, per client IP: sessions are free.
+    "session": {"ip": f"{CHAT_RATE_LIMIT_SESSIONS_IP_PER_MINUTE}/minute"},
+    "socket": {"ip": f"{CHAT_RATE_LIMIT_SOCKETS_IP_PER_MINUTE}/minute"},
 }
 # Proxies (addresses or networks) whose X-Forwarded-For names the real client; from any
 # other peer the header is ignored.
@@ -262,6 +309,9 @@ CHAT_DB_THREADS = _read("CHAT_DB_THREADS", int, 8)
 if CHAT_DB_THREADS < 0:
     raise ImproperlyConfigured(f"CHAT_DB_THREADS must be >= 0, got {CHAT_DB_THREADS}")
 
+# /metrics asks for `Authorization: Bearer <METRICS_TOKEN>` when this is set; unset, it is
+# open in dev (`make run`) and off in production.
+METRICS_TOKEN = _read("METRICS_TOKEN", str, "")
 # Prometheus: a worker serves its metrics on this port when set (0 = off).
 WORKER_METRICS_PORT = _read("WORKER_METRICS_PORT", int, 0)
 WORKER_METRICS_ADDR = _read("WORKER_METRICS_ADDR", str, "127.0.0.1")

@@ -23,6 +23,7 @@ from apps.ops.counters import CHAT_FRAMES, CHAT_SOCKETS
 logger = logging.getLogger(__name__)
 
 CLOSE_NO_SESSION = 4401
+CLOSE_RATE_LIMITED = 4429  # too many socket opens from this address
 SENT_HERE_KEPT = 32
 TEXT_EVENTS = ("reply.delta", "reply.end")
 
@@ -65,10 +66,18 @@ class ChatConsumer(RejoinsGroups, AsyncWebsocketConsumer):
         # Replies answered at the edge that this socket sent itself: the layer's copies of
         # their events are not sent again. Oldest first; capped should a copy never come.
         self.sent_here: dict[int, None] = {}
-        await self._bind(session_key)
         self.client_ip = ratelimit.client_ip(
             (self.scope.get("client") or [None])[0], _header(self.scope, b"x-forwarded-for")
         )
+        wait_s = await ratelimit.retry_after("socket", session=session_key, ip=self.client_ip)
+        if wait_s is not None:
+            # Accepted first: a socket closed before it is accepted is a bare HTTP 403,
+            # and the client would never learn the code or when to come back.
+            await self.accept()
+            await self._send_error("rate_limited", retry_after=wait_s)
+            await self.close(code=CLOSE_RATE_LIMITED)
+            return
+        await self._bind(session_key)
         await self.accept()
         CHAT_SOCKETS.inc()
         logger.info("chat socket opened for conversation %s", self.conversation.uuid)

@@ -1,8 +1,10 @@
-"""Rate limits on what a customer's socket sends, shared by every web process via Redis.
+"""Rate limits on what customers do, shared by every web process via Redis.
 
-The counting is the ``limits`` library's (fixed windows, Redis storage, asyncio). Each
-action is counted per session and per client IP, since sessions are free to mint; the
-first limit that is full refuses it and says when to try again. While Redis is
+The counting is the ``limits`` library's (fixed windows, Redis storage; asyncio for the
+socket, sync for views). Each action (a frame type, a socket open, a new session) is
+counted per session, per client IP, since sessions are free to mint, and, for handoffs,
+over all sessions at once; the first limit that is full refuses it and says when to try
+again. While Redis is
 unreachable nothing is refused: refusing every customer because a counter store is down
 would be the outage we exist to avoid.
 """
@@ -15,9 +17,14 @@ import logging
 import math
 import time
 import weakref
+from functools import lru_cache
+from typing import Any
 
+import limits.storage
+import limits.strategies
 from django.conf import settings
-from limits import RateLimitItem, parse
+from django.http import HttpRequest
+from limits import RateLimitItem, WindowStats, parse
 from limits.aio.storage import RedisStorage
 from limits.aio.strategies import FixedWindowRateLimiter
 
@@ -38,34 +45,75 @@ def _limiter() -> FixedWindowRateLimiter:
         storage = RedisStorage(
             f"async+{settings.REDIS_URL}",
             implementation="redispy",
-            wrap_exceptions=True,
-            key_prefix=f"{settings.CELERY_KEY_PREFIX}surgedesk:limits",
-            socket_timeout=COMMAND_TIMEOUT_S,
-            socket_connect_timeout=COMMAND_TIMEOUT_S,
+            **_storage_options(settings.CELERY_KEY_PREFIX),
         )
         limiter = _limiters[loop] = FixedWindowRateLimiter(storage)
     return limiter
 
 
-def _rate(action: str, scope: str) -> RateLimitItem:
-    return parse(settings.CHAT_RATE_LIMITS[action][scope])
+def _sync_limiter() -> limits.strategies.FixedWindowRateLimiter:
+    return _sync_limiter_on(settings.REDIS_URL, settings.CELERY_KEY_PREFIX)
 
 
-async def retry_after(action: str, *, session: str, ip: str) -> int | None:
-    """Count one ``action`` (``message``, ``resume``, ``handoff``) for this session and
-    client IP: None when it may go ahead, else the whole seconds until it may."""
+@lru_cache(maxsize=8)
+def _sync_limiter_on(url: str, prefix: str) -> limits.strategies.FixedWindowRateLimiter:
+    """One Redis pool per Redis, not one per request."""
+    storage = limits.storage.RedisStorage(url, **_storage_options(prefix))
+    return limits.strategies.FixedWindowRateLimiter(storage)
+
+
+def _storage_options(prefix: str) -> dict[str, Any]:
+    return {
+        "wrap_exceptions": True,
+        "key_prefix": f"{prefix}surgedesk:limits",
+        "socket_timeout": COMMAND_TIMEOUT_S,
+        "socket_connect_timeout": COMMAND_TIMEOUT_S,
+    }
+
+
+def _windows(action: str, *, session: str, ip: str) -> list[tuple[RateLimitItem, str, str]]:
+    """The action's limits with the identity each counts: this session, this address, or
+    every session at once (``global``)."""
+    identities = {"session": session, "ip": ip, "global": "all"}
+    rates = settings.CHAT_RATE_LIMITS[action]
+    return [(parse(rate), scope, identities[scope]) for scope, rate in rates.items()]
+
+
+def _seconds_until(stats: WindowStats) -> int:
+    return max(1, math.ceil(stats.reset_time - time.time()))
+
+
+async def retry_after(action: str, *, session: str = "", ip: str) -> int | None:
+    """Count one ``action`` (a frame type, ``socket`` or ``session``; see
+    ``CHAT_RATE_LIMITS``) against each of its limits: None when it may go ahead, else the
+    whole seconds until it may."""
     limiter = _limiter()
-    for scope, identity in (("session", session), ("ip", ip)):
-        item = _rate(action, scope)
-        try:
-            if await limiter.hit(item, action, scope, identity):
-                continue
-            stats = await limiter.get_window_stats(item, action, scope, identity)
-        except Exception:  # limits' StorageError: Redis away, or slow
-            logger.warning("rate limit unchecked: Redis unreachable")
-            return None
-        return max(1, math.ceil(stats.reset_time - time.time()))
+    try:
+        for item, scope, identity in _windows(action, session=session, ip=ip):
+            if not await limiter.hit(item, action, scope, identity):
+                return _seconds_until(await limiter.get_window_stats(item, action, scope, identity))
+    except Exception:  # limits' StorageError: Redis away, or slow
+        logger.warning("rate limit unchecked: Redis unreachable")
     return None
+
+
+def retry_after_sync(action: str, *, ip: str) -> int | None:
+    """``retry_after`` for a view; the same counters, through ``limits``' sync API."""
+    limiter = _sync_limiter()
+    try:
+        for item, scope, identity in _windows(action, session="", ip=ip):
+            if not limiter.hit(item, action, scope, identity):
+                return _seconds_until(limiter.get_window_stats(item, action, scope, identity))
+    except Exception:  # limits' StorageError: Redis away, or slow
+        logger.warning("rate limit unchecked: Redis unreachable")
+    return None
+
+
+def request_client_ip(request: HttpRequest) -> str | None:
+    """``client_ip`` of an HTTP request (the chat page, staff logins); None for a request
+    made in code, with no peer (``force_login``)."""
+    peer = request.META.get("REMOTE_ADDR")
+    return client_ip(peer, request.headers.get("X-Forwarded-For")) if peer else None
 
 
 def client_ip(peer: str | None, forwarded_for: str | None) -> str:

@@ -8,6 +8,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from apps.config.languages import django_language
+from apps.conversations import ratelimit
 from apps.conversations.selectors import conversation_transcript
 from apps.conversations.services import conversation_for_session
 
@@ -16,9 +17,14 @@ from apps.conversations.services import conversation_for_session
 def chat_page(request: HttpRequest) -> HttpResponse:
     """The customer widget; makes sure the browser has a session that owns a conversation.
 
-    It speaks the conversation's language; before the first message, the browser's.
+    It speaks the conversation's language; before the first message, the browser's. A new
+    session counts against its address's limit (``CHAT_RATE_LIMITS["session"]``).
     """
     if request.session.session_key is None:
+        ip = ratelimit.request_client_ip(request) or "unknown"
+        wait_s = ratelimit.retry_after_sync("session", ip=ip)
+        if wait_s is not None:
+            return _too_many_sessions(wait_s)
         request.session.save()
     session_key = request.session.session_key
     assert session_key is not None  # saving a session gives it a key
@@ -34,4 +40,14 @@ def chat_page(request: HttpRequest) -> HttpResponse:
         response = render(request, "conversations/chat.html", context)
     response.headers["Content-Language"] = language
     patch_vary_headers(response, ["Accept-Language"])
+    return response
+
+
+def _too_many_sessions(wait_s: int) -> HttpResponse:
+    response = HttpResponse(
+        "Too many new chats from your network. Please try again shortly.",
+        status=429,
+        content_type="text/plain; charset=utf-8",
+    )
+    response.headers["Retry-After"] = str(wait_s)
     return response

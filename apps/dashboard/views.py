@@ -3,7 +3,11 @@ trail), ``/metrics`` and ``/healthz``. Writes go through the ops floor's service
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+import hmac
+import ipaddress
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
@@ -51,13 +55,41 @@ def _status_context() -> dict:
 
 @require_GET
 def metrics(request: HttpRequest) -> HttpResponse:
-    """Prometheus scrape endpoint: this process's counters plus the shared state."""
+    """Prometheus scrape endpoint: this process's counters plus the shared state.
+
+    With ``METRICS_TOKEN`` set it asks for that bearer token; without one it is open in dev
+    (``make run``) and off in production."""
+    if not settings.METRICS_TOKEN:
+        if settings.PRODUCTION:
+            raise Http404("metrics are off: set METRICS_TOKEN")
+    elif not _bearer_matches(request, settings.METRICS_TOKEN):
+        return HttpResponseForbidden("metrics need Authorization: Bearer <METRICS_TOKEN>")
     register_shared_state()
     return HttpResponse(generate_latest(REGISTRY), content_type=CONTENT_TYPE_LATEST)
 
 
+def _bearer_matches(request: HttpRequest, token: str) -> bool:
+    given = request.headers.get("Authorization", "")
+    return hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
+
+
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """For load balancers and monitors: 200 when every dependency answers, else 503."""
+    """For load balancers and monitors: 200 when every dependency answers, else 503.
+
+    Anyone gets ``ok``; what failed, and where, only staff and callers on this host."""
     report = health_report()
-    return JsonResponse(report, status=200 if report["ok"] else 503)
+    status = 200 if report["ok"] else 503
+    if not (request.user.is_staff or _from_this_host(request)):
+        return JsonResponse({"ok": report["ok"]}, status=status)
+    return JsonResponse(report, status=status)
+
+
+def _from_this_host(request: HttpRequest) -> bool:
+    """A probe on this host, not a visitor relayed by a proxy on it (a proxy forwards)."""
+    if "X-Forwarded-For" in request.headers:
+        return False
+    try:
+        return ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback
+    except ValueError:
+        return False

@@ -1,41 +1,62 @@
-"""Each worker's engine figures, published to Redis so ops pages and tests can read them."""
+"""Each worker's engine figures, published to Redis so ops pages and tests can read them.
+
+The engines that published lately are kept in one sorted set (name → time of its last
+report), so a reader fetches the live engines by name and never scans the keyspace: a
+scrape costs two round trips, however big the Redis.
+"""
 
 from __future__ import annotations
 
 import os
 import socket
+import time
 from collections.abc import Mapping
+from typing import cast
 
 from redis.typing import EncodableT, FieldT
 
 from apps.config.redis_client import shared_redis
 
 KEY_PREFIX = "surgedesk:engine:"
+INDEX_KEY = "surgedesk:engines"
 TTL_S = 600
 
 
 def this_process_key() -> str:
-    return f"{KEY_PREFIX}{socket.gethostname()}:{os.getpid()}"
+    return f"{KEY_PREFIX}{this_process_name()}"
+
+
+def this_process_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def publish(snapshot: Mapping[str, int]) -> None:
+    now = time.time()
     key = this_process_key()
     pipe = shared_redis().pipeline()
     fields: dict[FieldT, EncodableT] = {k: v for k, v in snapshot.items()}  # keys invariant
     pipe.hset(key, mapping=fields)
     pipe.expire(key, TTL_S)
+    pipe.zadd(INDEX_KEY, {this_process_name(): now})
+    # Engines that stopped reporting leave the index as their figures expire.
+    pipe.zremrangebyscore(INDEX_KEY, "-inf", now - TTL_S)
     pipe.execute()
 
 
 def all_engines() -> dict[str, dict[str, int]]:
     """Every live engine's last published figures, by ``host:pid``."""
     client = shared_redis()
-    engines = {}
-    for key in client.scan_iter(f"{KEY_PREFIX}*"):
-        figures = client.hgetall(key)
-        name = _text(key)[len(KEY_PREFIX) :]
-        engines[name] = {_text(k): int(v) for k, v in figures.items()}
-    return engines
+    # Without scores, redis-py returns the members alone.
+    live = cast("list[bytes]", client.zrangebyscore(INDEX_KEY, time.time() - TTL_S, "+inf"))
+    names = [_text(name) for name in live]
+    pipe = client.pipeline()
+    for name in names:
+        pipe.hgetall(f"{KEY_PREFIX}{name}")
+    return {
+        name: {_text(k): int(v) for k, v in figures.items()}
+        for name, figures in zip(names, pipe.execute(), strict=True)
+        if figures  # expired between the two reads
+    }
 
 
 def _text(raw: bytes | str) -> str:

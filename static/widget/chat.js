@@ -21,6 +21,9 @@ let queueNotice = null;
 
 // Close code 1012: the server is restarting (a deploy); another instance takes us at once.
 const CLOSE_SERVICE_RESTART = 1012;
+// Close code 4429: too many sockets from this address; the error before it says how long.
+const CLOSE_RATE_LIMITED = 4429;
+let rateLimitedUntil = 0;
 const MAX_RETRY_MS = 5000;
 // Live events are best effort. An unfinished reply we have heard nothing of for this long
 // is resumed from the server's copy.
@@ -131,6 +134,7 @@ const handlers = {
     }
   },
   error(e) {
+    if (e.code === "rate_limited") rateLimitedUntil = Date.now() + e.retry_after * 1000;
     if (e.code === "unavailable" && outbox.has(e.client_msg_id)) {
       // Nothing was stored; the desk is briefly unreachable. Send it again shortly.
       statusLine.textContent = root.dataset.textRetrying;
@@ -201,7 +205,8 @@ function connect() {
   socket.addEventListener("close", (ev) => {
     statusLine.textContent = root.dataset.textReconnecting;
     const delay = ev.code === CLOSE_SERVICE_RESTART ? 250 : retryMs;
-    setTimeout(connect, jitter(delay));
+    const refusedMs = ev.code === CLOSE_RATE_LIMITED ? Math.max(0, rateLimitedUntil - Date.now()) : 0;
+    setTimeout(connect, refusedMs + jitter(delay));
     retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
   });
 }

@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+from apps.config.settings import DEV_SECRET_KEY
+
 
 def check(**env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
@@ -28,6 +30,14 @@ def check(**env: str) -> subprocess.CompletedProcess:
         ({"CHAT_MAX_MESSAGE_CHARS": "0"}, "CHAT_MAX_MESSAGE_CHARS"),
         ({"DEBUG": "perhaps"}, "DEBUG"),
         ({"SURGEDESK_ENV": "production"}, "SECRET_KEY"),
+        # Whatever DEBUG says, production needs a key of its own.
+        ({"SURGEDESK_ENV": "production", "DEBUG": "true"}, "SECRET_KEY"),
+        (
+            {"SURGEDESK_ENV": "production", "DEBUG": "true", "SECRET_KEY": DEV_SECRET_KEY},
+            "SECRET_KEY",
+        ),
+        ({"SURGEDESK_ENV": "production", "SECRET_KEY": ""}, "SECRET_KEY"),
+        ({"CHAT_RATE_LIMIT_SESSIONS_IP_PER_MINUTE": "0"}, "CHAT_RATE_LIMIT_SESSIONS_IP_PER_MINUTE"),
     ],
 )
 def test_it_refuses_an_invalid_value(env, needle):

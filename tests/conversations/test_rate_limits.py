@@ -6,8 +6,12 @@ import asyncio
 import uuid
 
 import pytest
+from channels.testing import WebsocketCommunicator
+from django.test import Client
 
+from apps.conversations.consumers import ChatConsumer
 from apps.conversations.ratelimit import client_ip, retry_after
+from tests.conversations.test_consumer_faults import new_session
 from tests.stack import free_port
 
 
@@ -49,6 +53,47 @@ def test_each_action_has_limits_of_its_own(settings):
     ip = unique_ip()
     assert count("handoff", 2, ip=ip)[1] is not None
     assert count("resume", 1, ip=ip) == [None]
+
+
+def test_handoffs_of_all_sessions_together_have_a_cap(settings):
+    settings.CELERY_KEY_PREFIX = f"test-{uuid.uuid4().hex}:"  # a global count of its own
+    settings.CHAT_RATE_LIMITS = {**settings.CHAT_RATE_LIMITS, "handoff": {
+        "session": "10/minute", "ip": "100/minute", "global": "3/minute"}}  # fmt: skip
+    answers = [count("handoff", 1, ip=unique_ip())[0] for _ in range(4)]  # 4 visitors
+    assert answers[:3] == [None, None, None]
+    assert answers[3] is not None and 1 <= answers[3] <= 60
+
+
+@pytest.mark.django_db
+def test_new_sessions_past_an_address_limit_get_429_with_retry_after(settings):
+    settings.CHAT_RATE_LIMITS = {**settings.CHAT_RATE_LIMITS, "session": {"ip": "2/minute"}}
+    ip = unique_ip()
+    visitors = [Client(REMOTE_ADDR=ip) for _ in range(3)]
+    answers = [visitor.get("/") for visitor in visitors]
+    assert [answer.status_code for answer in answers] == [200, 200, 429]
+    assert 1 <= int(answers[2].headers["Retry-After"]) <= 60
+    # A visitor who has a session is not minting one: the limit does not apply.
+    assert visitors[0].get("/").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_socket_opens_past_an_address_limit_are_closed_with_4429(settings):
+    settings.CHAT_RATE_LIMITS = {**settings.CHAT_RATE_LIMITS, "socket": {"ip": "1/minute"}}
+    ip = unique_ip()
+    first, second = await open_socket(ip), await open_socket(ip)
+    assert (await first.connect())[0]
+    assert (await second.connect())[0]  # accepted, so that the code reaches the client
+    refused = await second.receive_json_from(timeout=5)
+    assert refused["code"] == "rate_limited" and refused["retry_after"] >= 1
+    assert (await second.receive_output(timeout=5)) == {"type": "websocket.close", "code": 4429}
+    await first.disconnect()
+
+
+async def open_socket(ip: str) -> WebsocketCommunicator:
+    communicator = WebsocketCommunicator(ChatConsumer.as_asgi(), "/ws/chat/")
+    communicator.scope["session"] = await new_session()
+    communicator.scope["client"] = (ip, 50000)
+    return communicator
 
 
 def test_without_redis_nothing_is_refused(settings):

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+import socket
 
 import pytest
 from prometheus_client import REGISTRY
 
+from apps.config.redis_client import shared_redis
+from apps.inference import engine_stats
 from apps.ops.counters import observe_reply
 
 pytestmark = pytest.mark.django_db
@@ -42,3 +45,28 @@ def test_the_web_process_counts_websocket_frames(chat, live_stack):
     assert 'surgedesk_chat_frames_total{outcome="invalid_json"}' in body
     sockets = re.search(r"^surgedesk_chat_sockets (\S+)$", body, re.MULTILINE)
     assert sockets is not None and float(sockets.group(1)) >= 1  # this test's socket is open
+
+
+def test_with_a_token_only_its_bearer_may_scrape(client, settings):
+    settings.METRICS_TOKEN = "scrape-token-for-tests"
+    assert client.get("/metrics").status_code == 403
+    assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 403
+    allowed = client.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-token-for-tests")
+    assert allowed.status_code == 200
+    assert "surgedesk_reply_queue_depth" in allowed.content.decode()
+
+
+def test_in_production_without_a_token_it_is_off(client, settings):
+    settings.PRODUCTION = True
+    settings.METRICS_TOKEN = ""
+    assert client.get("/metrics").status_code == 404
+
+
+def test_it_labels_workers_without_naming_their_hosts(client):
+    engine_stats.publish({"healthy": 1, "batched_steps": 3})
+    try:
+        body = client.get("/metrics").content.decode()
+    finally:
+        shared_redis().delete(engine_stats.this_process_key())
+    assert 'figure="batched_steps"' in body
+    assert socket.gethostname() not in body

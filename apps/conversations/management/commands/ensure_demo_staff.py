@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
@@ -12,6 +13,12 @@ class Command(BaseCommand):
         parser.add_argument("--password", default="surgedesk-demo")
 
     def handle(self, *args, username: str, password: str, **options):
+        if settings.PRODUCTION:
+            # A superuser whose password is in the README would be anyone's.
+            raise CommandError(
+                "ensure_demo_staff is for the local demo; it refuses to run with "
+                "SURGEDESK_ENV=production. Create staff with `manage.py createsuperuser`."
+            )
         user, _ = get_user_model().objects.get_or_create(username=username)
         user.is_staff = True
         user.is_superuser = True
