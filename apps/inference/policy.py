@@ -210,15 +210,16 @@ def shop_knowledge() -> Knowledge:
 
 
 def reply_check(text: str, knowledge: Knowledge) -> Verdict:
-    """Allowed, or held back with the first reason found."""
+    """Allowed, or held back with the first reason found (a quoted prompt first: its own
+    rules would read as promises)."""
+    if _shingles(text) & _PROMPT_SHINGLES:
+        return Verdict(False, HeldReason.PROMPT_LEAK)
     if not coupon_codes_in(text) <= knowledge.codes:
         return Verdict(False, HeldReason.COUPON_CODE)
     if not amounts_in(text) <= knowledge.amounts:
         return Verdict(False, HeldReason.AMOUNT)
     if not all(_backed(promise, knowledge) for promise in promises_in(text)):
         return Verdict(False, HeldReason.PROMISE)
-    if _shingles(text) & _PROMPT_SHINGLES:
-        return Verdict(False, HeldReason.PROMPT_LEAK)
     return ALLOWED
 
 
