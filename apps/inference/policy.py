@@ -236,13 +236,13 @@ _FORMING = frozenset(
 def settled_length(text: str) -> int:
     """How much of a reply still being written can be checked and shown now.
 
-    Not a word or number still forming at the end, and not an unfinished sentence that
-    speaks of a refund or a coupon: its commitment may come with its last words.
+    Not a word or number still forming at the end, and not an unfinished promise: whether
+    an entry backs it depends on its last words.
     """
     end = len(text)
     while end and text[end - 1] in _FORMING:
         end -= 1
     sentence_start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, end)), default=0)
-    if _PROMISE_WORD.search(text, sentence_start, end):
+    if promises_in(text[sentence_start:end]):
         return sentence_start
     return end

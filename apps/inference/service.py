@@ -22,7 +22,7 @@ all the text yielded before the marker. See ``apps/conversations/PROTOCOL.md``
 (``reply.restart``).
 
 Model text is checked as it streams (``policy``): a word or number still forming, or an
-unfinished sentence about a refund or a coupon, waits for its end, and the first claim the
+unfinished sentence that promises a refund or a coupon, waits for its end, and the first claim the
 shop's knowledge base does not hold stops the model. The reply is then held back: a
 ``Restart`` (reason ``held``) if any of it was yielded, and an honest answer that offers a
 person, with route ``canned`` and ``outcome.held_reason``. A held reply is never remembered.

@@ -56,6 +56,7 @@ def test_it_holds_back_the_system_prompt_quoted_whole():
         ("It costs ¥5", "It costs "),  # ¥5 may become ¥50
         ("Orders ship fast. We will refund you", "Orders ship fast."),  # a promise forming
         ("我们会给您全额退", "我们会给您全额退"),  # no refund word yet
+        ("Refunds go back to your original", "Refunds go back to your "),  # no commitment
         ("订单满", "订单满"),
     ],
 )
