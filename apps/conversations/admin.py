@@ -16,6 +16,7 @@ class MessageInline(admin.TabularInline):
         "status",
         "route",
         "fallback_reason",
+        "held_reason",
         "sentiment",
         "sentiment_score",
         "text",
@@ -74,6 +75,7 @@ class MessageAdmin(admin.ModelAdmin):
         "status",
         "route",
         "fallback_reason",
+        "held_reason",
         "sentiment",
         "sentiment_score",
         "model_name",
@@ -83,7 +85,15 @@ class MessageAdmin(admin.ModelAdmin):
         "tokens_out",
         "created_at",
     )
-    list_filter = ("status", "route", "fallback_reason", "role", "sentiment", "created_at")
+    list_filter = (
+        "status",
+        "route",
+        "fallback_reason",
+        "held_reason",
+        "role",
+        "sentiment",
+        "created_at",
+    )
     search_fields = ("text", "conversation__uuid")
     list_select_related = ("conversation",)
     raw_id_fields = ("conversation", "reply_to", "author")

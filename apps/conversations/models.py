@@ -109,6 +109,9 @@ class Message(models.Model):
     route = models.CharField(max_length=16, choices=Route.choices, blank=True, default="")
     model_name = models.CharField(max_length=200, blank=True, default="")
     fallback_reason = models.CharField(max_length=32, blank=True, default="")
+    # Why the model's text was held back for an honest answer (apps.inference.policy):
+    # coupon_code, amount, refund_promise, prompt_leak.
+    held_reason = models.CharField(max_length=32, blank=True, default="")
     sentiment = models.CharField(max_length=16, choices=Sentiment.choices, blank=True, default="")
     sentiment_score = models.FloatField(null=True, blank=True)
     ttft_ms = models.PositiveIntegerField(null=True, blank=True)

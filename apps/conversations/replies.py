@@ -252,6 +252,7 @@ def done_fields(outcome: ReplyOutcome) -> dict[str, Any]:
         "route": outcome.route,
         "model_name": outcome.model_name,
         "fallback_reason": outcome.fallback_reason,
+        "held_reason": outcome.held_reason,
         "ttft_ms": outcome.ttft_ms,
         "total_ms": outcome.total_ms,
         "tokens_in": outcome.tokens_in,

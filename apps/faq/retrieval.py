@@ -167,6 +167,11 @@ def match(
     return best[0]
 
 
+def faq_answers() -> tuple[str, ...]:
+    """The answer of every enabled entry, as the current index holds them: what the shop says."""
+    return tuple(doc.answer for doc in default_retriever().index().docs)
+
+
 def warm_up() -> None:
     """Build the index now, e.g. when a worker starts, instead of inside the first reply."""
     text.warm_up()

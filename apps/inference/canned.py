@@ -11,6 +11,16 @@ APOLOGY = _(
     'tap "Talk to a person" and we\'ll get back to you.'
 )
 
+# Instead of a model reply held back for promising what the shop never offered (``policy``).
+HELD = _(
+    "I can't confirm that here: refunds, compensation, coupons and prices are decided by our "
+    'team, not by me. Tap "Talk to a person" and a member of our team will help you.'
+)
+
 
 def apology(language: str) -> str:
     return customer_text(APOLOGY, language)
+
+
+def held_answer(language: str) -> str:
+    return customer_text(HELD, language)

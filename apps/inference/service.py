@@ -20,6 +20,12 @@ The stream yields ``str`` deltas and, rarely, a ``Restart`` marker: a route fail
 after some of its text had been yielded, and the text of the next route replaces
 all the text yielded before the marker. See ``apps/conversations/PROTOCOL.md``
 (``reply.restart``).
+
+Model text is checked as it streams (``policy``): a word or number still forming, or an
+unfinished sentence that promises a refund or a coupon, waits for its end, and the first claim the
+shop's knowledge base does not hold stops the model. The reply is then held back: a
+``Restart`` (reason ``held``) if any of it was yielded, and an honest answer that offers a
+person, with route ``canned`` and ``outcome.held_reason``. A held reply is never remembered.
 """
 
 from __future__ import annotations
@@ -28,11 +34,13 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 
 import pybreaker
 
+from apps.config.languages import detect_language
 from apps.inference.backends.answer_cache import remember_reply
 from apps.inference.base import (
     Backend,
@@ -44,10 +52,13 @@ from apps.inference.base import (
     Usage,
 )
 from apps.inference.breakers import AttemptCancelled, breaker_states, get_breaker
+from apps.inference.canned import held_answer
+from apps.inference.policy import Knowledge, reply_check, settled_length, shop_knowledge
 from apps.inference.prompts import Turn
 from apps.inference.registry import MODEL_ROUTES, REMEMBERED_ROUTES, backend_for
 from apps.inference.router import RoutePlan, RouteRequest, Step, plan_routes
 from apps.ops.flags import Flags, current_flags
+from apps.ops.vocabulary import Route
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +80,7 @@ class ReplyOutcome:
     restarts: int = 0
     finish_reason: str = ""  # "length": the reply was cut at max_tokens
     remembered: bool = False  # saved to the answer cache for the next customer
+    held_reason: str = ""  # the model's text was held back (``policy.HeldReason``)
 
 
 @dataclass(frozen=True)
@@ -80,6 +92,14 @@ class Restart:
 
 
 class RouteFailed(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ReplyHeld(Exception):
+    """The model said what the shop's knowledge base does not hold (``policy``)."""
+
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
@@ -143,6 +163,9 @@ class ReplyStream:
                 if not step.shortcut:  # a shortcut that misses is no fallback
                     self._note_failure(step.route, exc.reason)
                 continue
+            except ReplyHeld as held:
+                yield from self._held(step.route, held.reason, yielded_text, started)
+                break
             self.outcome.route = step.route
             self.outcome.fallback_reason = self.outcome.fallback_reason or step.chosen_because
             break
@@ -171,7 +194,7 @@ class ReplyStream:
             params=GenerationParams(max_tokens=flags.max_tokens),
         )
         if backend.is_model:
-            yield from self._model(backend, request, flags)
+            yield from self._checked(self._model(backend, request, flags))
         else:
             yield from self._answer(backend, request)
 
@@ -185,7 +208,7 @@ class ReplyStream:
         self.outcome.finish_reason = stream.usage.finish_reason
         yield from stream
 
-    def _model(self, backend: Backend, request: BackendRequest, flags: Flags) -> Iterator[str]:
+    def _model(self, backend: Backend, request: BackendRequest, flags: Flags) -> Generator[str]:
         try:
             with get_breaker(backend.route).calling():
                 yield from self._guarded_model(backend, request, flags)
@@ -211,6 +234,33 @@ class ReplyStream:
         if not produced:
             raise BackendError(f"{backend.route} produced an empty reply")
         self._record_usage(pump.usage)
+
+    def _checked(self, deltas: Generator[str]) -> Iterator[str]:
+        """The model's text, passed on once ``policy`` allows it; ``ReplyHeld`` stops the
+        model (closing its stream cancels it) at the first claim it must not make."""
+        knowledge = shop_knowledge()
+        text, shown = "", 0
+        with closing(deltas):
+            for delta in deltas:
+                text += delta
+                if (settled := settled_length(text)) > shown:
+                    yield _allowed_part(text, shown, settled, knowledge)
+                    shown = settled
+            if len(text) > shown and not self._cancelled:
+                yield _allowed_part(text, shown, len(text), knowledge)
+
+    def _held(
+        self, route: str, reason: str, shown: bool, started: float
+    ) -> Iterator[str | Restart]:
+        """Hold the model's reply back: void what it showed, then say so honestly."""
+        logger.warning("%s reply held back: %s", route, reason)
+        self._note_failure(route, "held")
+        self.outcome.held_reason = reason
+        self.outcome.route = Route.CANNED
+        if shown:
+            yield self._restart()
+        self.outcome.ttft_ms = _elapsed_ms(started)
+        yield held_answer(detect_language(self._last_user_text()))
 
     # -- bookkeeping -------------------------------------------------------------
 
@@ -363,6 +413,13 @@ class _Pump:
             self._queue.put(_DONE)
         except BaseException as exc:
             self._queue.put(exc)
+
+
+def _allowed_part(text: str, start: int, end: int, knowledge: Knowledge) -> str:
+    verdict = reply_check(text[:end], knowledge)
+    if not verdict.allowed:
+        raise ReplyHeld(verdict.reason)
+    return text[start:end]
 
 
 def _runs_a_model(step: Step) -> bool:

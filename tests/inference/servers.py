@@ -1,8 +1,10 @@
-"""Real parts for cloud and fallback tests: mlx_lm.server on loopback and a faulty TCP proxy."""
+"""Real parts for cloud and fallback tests: mlx_lm.server on loopback, a faulty TCP proxy, and
+a scripted completion server."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import socket
@@ -11,6 +13,7 @@ import sys
 import threading
 import time
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from django.conf import settings
@@ -229,3 +232,60 @@ def _close_writes(sock: socket.socket) -> None:
     """Pass an end of stream on, as a real proxy does."""
     with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_WR)
+
+
+class ScriptedCompletionServer:
+    """An OpenAI-compatible chat endpoint on loopback that streams one chosen completion.
+
+    An injected fault at the edge: the model saying what it must not. Each chunk of
+    ``chunks`` is one streamed delta; ``requests`` counts the completions asked for.
+    """
+
+    def __init__(self, chunks: list[str]) -> None:
+        self.chunks = chunks
+        self.requests = 0
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def events(self) -> list[dict]:
+        def chunk(delta: dict, finish: str | None) -> dict:
+            choice = {"index": 0, "delta": delta, "finish_reason": finish}
+            return {"id": "scripted", "object": "chat.completion.chunk", "created": 0,
+                    "model": "scripted", "choices": [choice]}  # fmt: skip
+
+        usage = {"prompt_tokens": 1, "completion_tokens": len(self.chunks), "total_tokens": 0}
+        return [
+            *(chunk({"content": text}, None) for text in self.chunks),
+            chunk({}, "stop"),
+            {**chunk({}, None), "choices": [], "usage": usage},
+        ]
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                server.requests += 1
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                with contextlib.suppress(OSError):  # the client hung up: a held reply
+                    for event in server.events():
+                        self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
+                        self.wfile.flush()
+                    self.wfile.write(b"data: [DONE]\n\n")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        return Handler
