@@ -1,7 +1,12 @@
 from __future__ import annotations
 
-import pytest
+import io
 
+import pytest
+from django.core.management import call_command
+
+from apps.faq import retrieval
+from apps.faq.answer_cache import invalidate_all
 from apps.ops.flags import flags_bump_version
 from apps.ops.services import flags_update
 from tests.inference.fixtures import mlx_server  # noqa: F401
@@ -17,6 +22,8 @@ def paced_cloud(transactional_db, mlx_server):  # noqa: F811
     Yields the proxy; a stack reaches it at ``CLOUD_BASE_URL=proxy.base_url``.
     """
     mlx_server.start()
+    # The shop's knowledge base: the reply policy holds back an amount no entry states.
+    call_command("load_demo_faq", stdout=io.StringIO())
     proxy = FaultyProxy(mlx_server.port, pace_s=0.03)
     # Generous deadlines: on a loaded machine the real server may be slow to start a
     # reply, and these tests are about faults of their own, not about deadlines.
@@ -26,4 +33,7 @@ def paced_cloud(transactional_db, mlx_server):  # noqa: F811
     )
     yield proxy
     proxy.close()
-    flags_bump_version()  # other stacks re-read the flags once this test's rows are gone
+    # Other stacks re-read the flags, and the FAQ, once this test's rows are gone.
+    retrieval.mark_stale()
+    invalidate_all()
+    flags_bump_version()

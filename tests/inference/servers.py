@@ -18,7 +18,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from tests.stack import free_port, start_process, stop_process
+from tests.stack import WORKER_NICENESS, free_port, start_process, stop_process
 
 
 def demo_model_dir(scratch: Path) -> Path:
@@ -70,9 +70,10 @@ class MlxServer:
         env = {**os.environ, "HF_HUB_CACHE": str(hub), "PYTHONUNBUFFERED": "1"}
         env.pop("LD_PRELOAD", None)
         self.starts += 1
+        # Niced as docker/Procfile's demo cloud: a model beside the web processes.
         self.proc = start_process(
-            [sys.executable, "-m", "mlx_lm.server", "--model", str(self.model_dir),
-             "--host", "127.0.0.1", "--port", str(self.port)],
+            ["nice", "-n", WORKER_NICENESS, sys.executable, "-m", "mlx_lm.server",
+             "--model", str(self.model_dir), "--host", "127.0.0.1", "--port", str(self.port)],
             self.workdir / f"mlx-server-{self.starts}.log",
             env,
         )  # fmt: skip
