@@ -227,6 +227,7 @@ _LITERAL_LENGTHS = _index_literals(LITERALS)
 _ZH_PATTERNS = _compile_patterns(zh, boundary=False)
 _EN_PATTERNS = _compile_patterns(en, boundary=True)
 _HAS_CJK = re.compile(r"[\u3400-\u9fff]")
+_LITERAL_START = re.compile(r"[a-z0-9]+|[^a-z0-9]", re.DOTALL)
 _HAS_LATIN = re.compile(r"[a-z]")
 _QUESTION_RE = _compile_any(zh.QUESTION_PATTERNS + en.QUESTION_PATTERNS)
 _REQUEST_RE = _compile_any(
@@ -274,7 +275,8 @@ def _literal_at(text: str, i: int) -> str | None:
 def _match(text: str) -> list[Token]:
     """All cue matches, then a left-to-right longest-first pass that drops overlaps."""
     found: list[Token] = []
-    for i in range(len(text)):
+    # Only where a key may start: not inside an English word (a 2,000-letter one is 1 try).
+    for i in (m.start() for m in _LITERAL_START.finditer(text)):
         key = _literal_at(text, i)
         if key is not None:
             found.append(Token(i, i + len(key), key, LITERALS[key]))
