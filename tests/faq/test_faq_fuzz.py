@@ -3,29 +3,20 @@ is ranked without a crash, in bounded time."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from hypothesis import given
 
-from apps.faq.formats import read_rows
-from apps.faq.index import FaqIndex, IndexDoc
+from apps.faq import DEMO_CATALOG
+from apps.faq.index import FaqIndex
 from apps.faq.spelling import Speller
+from tests.bench.faq import load_catalog
 from tests.hostile import FUZZ, hostile_text
-
-DEMO_CATALOG = Path(__file__).parents[2] / "apps" / "faq" / "data" / "demo_faq.jsonl"
 
 
 @pytest.fixture(scope="module")
 def demo_index() -> FaqIndex:
     """Built once, before the deadline counts (jieba loads its dictionary on first use)."""
-    with DEMO_CATALOG.open("rb") as stream:
-        rows = [row.data for row in read_rows(stream, "jsonl")]
-    docs = [
-        IndexDoc(r["id"], r["question"], r["answer"], r["lang"], tuple(r.get("tags", ())))
-        for r in rows
-    ]
-    index = FaqIndex.build(docs)
+    index = FaqIndex.build(load_catalog(DEMO_CATALOG))
     index.rank("warm up 预热")
     return index
 
