@@ -17,7 +17,7 @@ from apps.conversations.protocol import (
     normalize_text,
     parse_client_event,
 )
-from tests.hostile import CAP, FUZZ, hostile_text
+from tests.hostile_text import CAP, FUZZ, hostile_text
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),

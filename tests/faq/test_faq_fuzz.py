@@ -10,7 +10,7 @@ from apps.faq import DEMO_CATALOG
 from apps.faq.index import FaqIndex
 from apps.faq.spelling import Speller
 from tests.bench.faq import load_catalog
-from tests.hostile import FUZZ, hostile_text
+from tests.hostile_text import FUZZ, hostile_text
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from apps.sentiment.lexicon import en, zh
 from apps.sentiment.tagger import tag
-from tests.hostile import FUZZ, hostile_text
+from tests.hostile_text import FUZZ, hostile_text
 
 OLD_NUM = "[0-9一二三四五六七八九十两几半多俩仨]+"
 OLD_QUESTION = r"\?[\s\W]*$"

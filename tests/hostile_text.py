@@ -1,4 +1,5 @@
-"""Hypothesis strategies for hostile text, shared by the fuzz tests.
+"""Hypothesis strategies for hostile text, shared by the fuzz tests (the hostile suite of
+named inputs is the package ``tests.hostile``).
 
 Super-linear costs show on long repetitive text (one pattern start per character), so
 besides any text at all these build repeats of short pieces up to the size cap.
