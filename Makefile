@@ -18,7 +18,7 @@ export OPENBLAS_NUM_THREADS := 1
 endif
 endif
 
-.PHONY: run setup venv system-deps test-deps messages messages-update services db test lint format bench bench-engine bench-fallback bench-faq bench-sentiment bench-faults bench-surge demo-model clean
+.PHONY: run setup venv system-deps test-deps messages messages-update services db test lint format bench bench-engine bench-fallback bench-faq bench-sentiment bench-hostile bench-faults bench-surge demo-model clean
 
 run: setup ## Set up everything and serve the demo on http://127.0.0.1:$(PORT)/
 	@echo "SurgeDesk: open http://127.0.0.1:$(PORT)/  (staff: http://127.0.0.1:$(PORT)/admin/)"
@@ -97,6 +97,9 @@ bench-faq: venv services ## FAQ retrieval accuracy, abstention and latency
 
 bench-sentiment: venv ## Sentiment macro-F1, per class and language, and latency
 	$(PY) -m tests.bench.sentiment
+
+bench-hostile: venv ## CPU per message of every text path on hostile inputs at the size cap vs normal ones, RSS growth
+	$(PY) -m tests.bench.hostile
 
 demo-model: venv ## Rebuild the shipped demo model from its corpus
 	$(PY) manage.py build_demo_model

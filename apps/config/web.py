@@ -1,8 +1,14 @@
-"""The web process: Daphne, except that SIGTERM closes every websocket with 1012.
+"""The web process: Daphne, except that SIGTERM closes every websocket with 1012, and that
+a frame over the protocol's cap is refused with 1009.
 
 Stock Daphne cancels its applications and drops the TCP connections, so browsers see an
 abnormal close (1006). Code 1012 ("service restart") tells the widget this is a restart:
 it reconnects at once to another instance (or this one, back) and resumes from Postgres.
+
+The transport cap is the largest frame a valid client event can be
+(``apps.conversations.protocol.max_frame_bytes``), so the app never reads a larger one; a
+larger one gets a close frame with 1009 ("message too big"). Stock Daphne caps at 1 MiB
+and drops the TCP connection with no close frame.
 
 Run it like daphne: ``python -m apps.config.web -b 127.0.0.1 -p 8000 apps.config.asgi:application``.
 """
@@ -18,6 +24,8 @@ from daphne.server import Server
 from daphne.ws_protocol import WebSocketProtocol
 from twisted.internet import reactor, task
 
+from apps.conversations.protocol import max_frame_bytes
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "apps.config.settings")
 logger = logging.getLogger(__name__)
 
@@ -27,6 +35,16 @@ CLOSE_GRACE_S = 0.5
 
 
 class GracefulServer(Server):
+    def listen_success(self, port: Any) -> None:
+        # Daphne builds its websocket factory in run(), just before it listens: no socket
+        # can open before this.
+        cap = max_frame_bytes()
+        # failByDrop=False: autobahn sends the close frame (1009) instead of dropping TCP.
+        self.ws_factory.setProtocolOptions(
+            maxFramePayloadSize=cap, maxMessagePayloadSize=cap, failByDrop=False
+        )
+        super().listen_success(port)
+
     def kill_all_applications(self) -> Any:
         sockets = [
             protocol

@@ -32,7 +32,7 @@ _PERSONAL_PATTERNS = [
     r"\d{6,}",  # order, tracking, phone or card numbers
     r"\d{3,4}[\s-]\d{3,4}[\s-]?\d{3,4}",  # numbers written in groups
     r"\b(?=[a-z]*\d)(?=\d*[a-z])[a-z0-9]{8,}\b",  # tracking codes like sf1234567890
-    r"[\w.+-]+@[\w-]+\.[\w.]+",  # e-mail addresses
+    r"(?<![\w.+-])[\w.+-]++@[\w-]+\.[\w.]+",  # e-mail addresses (from the start of a run: linear)
     r"#\s*\d+",
     r"\b(my|our)\s+(order|orders|package|parcel|shipment|delivery|refund|return|exchange|"
     r"item|items|purchase|account|tracking|invoice|payment|address|points|balance|coupon)\b",

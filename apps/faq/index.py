@@ -108,7 +108,7 @@ class FaqIndex:
         """
         if self._empty:
             return []
-        units = set(text.analyze(query, corrector=self.speller.correct))
+        units = set(text.analyze(query, corrector=self.speller.for_one_text()))
         denominator = sum(self._query_mass(u) for u in units if not u.startswith("n:"))
         if denominator <= 0:
             return []

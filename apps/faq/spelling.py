@@ -6,10 +6,15 @@ The vocabulary is the lexicon plus every word in the loaded catalog, so "shiping
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 _MIN_LEN = 5  # shorter words have too many neighbours to correct safely
+# Bounded cost per message: a question has a handful of typos; a hostile 2,000 characters
+# of near-misses would otherwise search for every one of its ~300 words.
+MAX_SEARCHES_PER_TEXT = 24
+# Known words scored per typo, when a large catalog gives one typo more neighbours than this.
+MAX_CANDIDATES = 64
 
 
 def _max_edits(word: str) -> int:
@@ -55,19 +60,42 @@ class Speller:
                     self._index.setdefault(variant, []).append(word)
         self.correct = lru_cache(maxsize=4096)(self._correct)
 
+    def for_one_text(self) -> Callable[[str], str]:
+        """``correct`` for the words of one message: after ``MAX_SEARCHES_PER_TEXT`` words
+        that needed a search, the rest stay as typed."""
+        searches = 0
+
+        def correct(word: str) -> str:
+            nonlocal searches
+            if not self._searchable(word) or searches >= MAX_SEARCHES_PER_TEXT:
+                return word
+            searches += 1
+            return self.correct(word)
+
+        return correct
+
+    def _searchable(self, word: str) -> bool:
+        return word not in self._known and _MIN_LEN <= len(word) <= self._longest and word.isalpha()
+
     def _correct(self, word: str) -> str:
-        if word in self._known or not _MIN_LEN <= len(word) <= self._longest:
-            return word
-        if not word.isalpha():
+        if not self._searchable(word):
             return word
         limit = _max_edits(word)
         candidates = {c for v in _deletes(word, limit) for c in self._index.get(v, ())}
-        scored = [(edit_distance(word, c), c) for c in candidates]
+        scored = [(edit_distance(word, c), c) for c in self._likeliest(word, candidates)]
         scored = [(d, c) for d, c in scored if d <= min(limit, _max_edits(c))]
         if not scored:
             return word
         # Closest first; among equals prefer lexicon words, then the same first letter.
-        scored.sort(
-            key=lambda dc: (dc[0], dc[1] not in self._preferred, dc[1][0] != word[0], dc[1])
-        )
+        scored.sort(key=lambda dc: (dc[0], *self._preference(word, dc[1])))
         return scored[0][1]
+
+    def _preference(self, word: str, candidate: str) -> tuple[bool, bool, str]:
+        return candidate not in self._preferred, candidate[0] != word[0], candidate
+
+    def _likeliest(self, word: str, candidates: set[str]) -> list[str]:
+        """The candidates worth an edit distance (each costs one table of len² cells)."""
+        if len(candidates) <= MAX_CANDIDATES:
+            return list(candidates)
+        ranked = sorted(candidates, key=lambda c: self._preference(word, c))
+        return ranked[:MAX_CANDIDATES]

@@ -27,6 +27,10 @@ _RUN = re.compile(r"[\u3400-\u9fff0-9]*[\u3400-\u9fff][\u3400-\u9fff0-9]*|[a-z]+
 _NOT_WORD = re.compile(r"[^\w\u3400-\u9fff]+|_")
 _APOSTROPHES = re.compile(r"['’‘`´]")
 _MAX_PHRASE = 4
+# jieba's HMM guesses new words at ~8 µs a character where its dictionary splits nothing
+# (1,000 × 太好: 17 ms, against 2 ms without). Questions are short: a longer chunk is cut
+# with the dictionary alone, so a message at the size cap stays within its budget.
+_HMM_MAX_CHARS = 160
 
 Corrector = Callable[[str], str]
 
@@ -206,7 +210,7 @@ def _jieba_units(chunk: str) -> list[str]:
     if not chunk:
         return []
     units = []
-    for word in jieba.lcut(chunk, HMM=True):
+    for word in jieba.lcut(chunk, HMM=len(chunk) <= _HMM_MAX_CHARS):
         word = word.strip()
         if not word or word in lexicon.ZH_STOPWORDS:
             continue

@@ -22,10 +22,11 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
+from itertools import islice, takewhile
 from types import ModuleType
 from typing import Literal
 
@@ -67,6 +68,10 @@ ZH_NEGATION_GAP = frozenset(
     "会再让我你您人太很是那么什怎能要想算够用得被给令使这样特别非常大都也就还"
 )
 MODIFIER_WINDOW = 2
+# A modifier or negator that ends this many characters or more before a cue is out of its
+# scope, whatever lies between. Real ones sit a few words away; the bound keeps a hostile
+# message (1,000 × 太好) at a few comparisons per cue instead of one per earlier modifier.
+MAX_REACH_CHARS = 64
 # Naive Bayes fallback (no cue found): trusted past this log-odds margin over neutral,
 # and mapped to a modest score that can never reach STRONG_NEGATIVE_SCORE.
 FALLBACK_MARGIN = 2.0
@@ -222,6 +227,7 @@ _LITERAL_LENGTHS = _index_literals(LITERALS)
 _ZH_PATTERNS = _compile_patterns(zh, boundary=False)
 _EN_PATTERNS = _compile_patterns(en, boundary=True)
 _HAS_CJK = re.compile(r"[\u3400-\u9fff]")
+_LITERAL_START = re.compile(r"[a-z0-9]+|[^a-z0-9]", re.DOTALL)
 _HAS_LATIN = re.compile(r"[a-z]")
 _QUESTION_RE = _compile_any(zh.QUESTION_PATTERNS + en.QUESTION_PATTERNS)
 _REQUEST_RE = _compile_any(
@@ -269,7 +275,8 @@ def _literal_at(text: str, i: int) -> str | None:
 def _match(text: str) -> list[Token]:
     """All cue matches, then a left-to-right longest-first pass that drops overlaps."""
     found: list[Token] = []
-    for i in range(len(text)):
+    # Only where a key may start: not inside an English word (a 2,000-letter one is 1 try).
+    for i in (m.start() for m in _LITERAL_START.finditer(text)):
         key = _literal_at(text, i)
         if key is not None:
             found.append(Token(i, i + len(key), key, LITERALS[key]))
@@ -300,6 +307,7 @@ class _Context:
     text: str
     clause_starts: list[int]
     sentence_spans: list[tuple[int, int, bool]]
+    sentence_starts: list[int]
 
     @classmethod
     def build(cls, text: str) -> _Context:
@@ -308,19 +316,54 @@ class _Context:
         for m in _SENTENCE_RE.finditer(text):
             sentence = m.group(0).strip()
             spans.append((m.start(), m.end(), bool(sentence and _QUESTION_RE.search(sentence))))
-        return cls(text, clause_starts, spans)
+        return cls(text, clause_starts, spans, [start for start, _, _ in spans])
 
     def clause_of(self, pos: int) -> int:
         return bisect_right(self.clause_starts, pos)
 
     def sentence_of(self, pos: int) -> tuple[int, bool]:
-        for index, (start, end, is_question) in enumerate(self.sentence_spans):
-            if start <= pos < end:
+        index = bisect_right(self.sentence_starts, pos) - 1
+        if index >= 0:
+            _, end, is_question = self.sentence_spans[index]
+            if pos < end:
                 return index, is_question
         return len(self.sentence_spans), False
 
     def units_between(self, start: int, end: int) -> int:
         return len(_UNIT_RE.findall(self.text, start, end))
+
+    def at_most_units(self, start: int, end: int, most: int) -> bool:
+        """``units_between(start, end) <= most``, reading no further than it must."""
+        return len(list(islice(_UNIT_RE.finditer(self.text, start, end), most + 1))) <= most
+
+
+@dataclass(slots=True)
+class _Marks:
+    """The tokens of one kind, in text order, found by position with a binary search."""
+
+    tokens: list[Token]
+    starts: list[int]
+
+    @classmethod
+    def of(cls, tokens: list[Token], kind: Kind) -> _Marks:
+        found = [t for t in tokens if t.entry.kind is kind]
+        return cls(found, [t.start for t in found])
+
+    def last_before(self, pos: int) -> Token | None:
+        index = bisect_left(self.starts, pos)
+        return self.tokens[index - 1] if index else None
+
+    def first_after(self, pos: int) -> Token | None:
+        index = bisect_right(self.starts, pos)
+        return self.tokens[index] if index < len(self.tokens) else None
+
+
+def _within_reach(modifiers: list[Token], pos: int) -> list[Token]:
+    """The modifiers (in text order, all before ``pos``) that end within reach of it."""
+    first = len(modifiers)
+    while first and pos - modifiers[first - 1].end < MAX_REACH_CHARS:
+        first -= 1
+    return modifiers[first:]
 
 
 def _in_scope(
@@ -330,17 +373,19 @@ def _in_scope(
     (``skip`` units of intensifiers in between are not counted)."""
     if modifier is None or modifier.end > token.start:
         return False
+    if token.start - modifier.end >= MAX_REACH_CHARS:
+        return False
     if ctx.clause_of(modifier.start) != ctx.clause_of(token.start):
         return False
     return ctx.units_between(modifier.end, token.start) - skip <= window
 
 
 def _negated(ctx: _Context, negator: Token | None, token: Token, boosts: list[Token]) -> bool:
-    if negator is None:
+    if negator is None or token.start - negator.end >= MAX_REACH_CHARS:
         return False
     skip = sum(
         ctx.units_between(b.start, b.end)
-        for b in boosts
+        for b in _within_reach(boosts, token.start)
         if negator.end <= b.start and b.end <= token.start
     )
     if negator.text.isascii():
@@ -355,8 +400,8 @@ def _base_contributions(ctx: _Context, tokens: list[Token], polite_damped: bool)
     """Weight × negation × intensity × question/condition damping, per cue."""
     negator: Token | None = None
     boosts: list[Token] = []
-    conditions: list[Token] = [t for t in tokens if t.entry.kind is Kind.CONDITIONAL]
-    post_conditions: list[Token] = [t for t in tokens if t.entry.kind is Kind.CONDITIONAL_POST]
+    conditions = _Marks.of(tokens, Kind.CONDITIONAL)
+    post_conditions = _Marks.of(tokens, Kind.CONDITIONAL_POST)
     for token in tokens:
         kind = token.entry.kind
         if kind is Kind.NEGATOR:
@@ -367,12 +412,7 @@ def _base_contributions(ctx: _Context, tokens: list[Token], polite_damped: bool)
             continue
         if kind not in SCORED:
             continue
-        value = token.entry.weight
-        multiplier = 1.0
-        for boost in boosts:
-            if _in_scope(ctx, boost, token, MODIFIER_WINDOW):
-                multiplier *= boost.entry.weight
-        value *= min(multiplier, MAX_MULTIPLIER)
+        value = token.entry.weight * min(_multiplier(ctx, boosts, token), MAX_MULTIPLIER)
         if kind is not Kind.SARCASM and _negated(ctx, negator, token, boosts):
             value *= NEGATED_POSITIVE if value > 0 else NEGATED_NEGATIVE
         value *= _damping(ctx, token, value, conditions, post_conditions)
@@ -381,24 +421,32 @@ def _base_contributions(ctx: _Context, tokens: list[Token], polite_damped: bool)
         token.contrib = value
 
 
+def _multiplier(ctx: _Context, boosts: list[Token], token: Token) -> float:
+    """The product of the intensifiers and downtoners in scope of ``token``. Scope ends at
+    the nearest one out of it: those before it are further away, or in an earlier clause."""
+    nearest = takewhile(
+        lambda boost: _in_scope(ctx, boost, token, MODIFIER_WINDOW), reversed(boosts)
+    )
+    return math.prod(boost.entry.weight for boost in reversed(list(nearest)))
+
+
 def _damping(
     ctx: _Context,
     token: Token,
     value: float,
-    conditions: list[Token],
-    post_conditions: list[Token],
+    conditions: _Marks,
+    post_conditions: _Marks,
 ) -> float:
-    """Hypothetical and interrogative cues count for less."""
+    """Hypothetical and interrogative cues count for less. Sentences and clauses are spans:
+    a condition shares the cue's if the nearest one on that side does."""
     sentence, is_question = ctx.sentence_of(token.start)
     factor = 1.0
-    for cond in conditions:
-        if cond.start < token.start and ctx.sentence_of(cond.start)[0] == sentence:
-            factor *= CONDITIONAL_DAMPING
-            break
-    for cond in post_conditions:
-        if cond.start > token.start and ctx.clause_of(cond.start) == ctx.clause_of(token.start):
-            factor *= CONDITIONAL_DAMPING
-            break
+    cond = conditions.last_before(token.start)
+    if cond is not None and ctx.sentence_of(cond.start)[0] == sentence:
+        factor *= CONDITIONAL_DAMPING
+    cond = post_conditions.first_after(token.start)
+    if cond is not None and ctx.clause_of(cond.start) == ctx.clause_of(token.start):
+        factor *= CONDITIONAL_DAMPING
     if is_question:
         if value > 0:
             factor *= QUESTION_POS_DAMPING
@@ -476,7 +524,7 @@ def _curt_praise_after_complaint(
             continue
         index, _ = ctx.sentence_of(token.start)
         start, end, _ = ctx.sentence_spans[index]
-        if ctx.units_between(start, end) <= 2:
+        if ctx.at_most_units(start, end, 2):
             return True
     return False
 

@@ -43,9 +43,11 @@ def test_it_parses_resume_and_handoff():
         (frame(type="resume", last_seq=-1), "invalid_field"),
         (frame(type="resume", last_seq=True), "invalid_field"),
         (frame(type="resume", last_seq=1, message_id="x"), "invalid_field"),
-        (frame(type="message", client_msg_id=str(uuid.uuid4()), text="a\x00b"), "invalid_text"),
         (frame(type="message", client_msg_id=str(uuid.uuid4()), text="\ud800"), "invalid_text"),
         ("[" * 20000, "invalid_json"),
+        ('{"type": "message", "x": ' + "[" * 8 + "]" * 8 + "}", "invalid_json"),
+        (frame(type="resume", last_seq=2**63), "invalid_field"),
+        (frame(type="resume", last_seq=0, message_id=10**30), "invalid_field"),
     ],
 )
 def test_it_rejects_with_a_stable_code(raw, code):
@@ -59,3 +61,67 @@ def test_it_accepts_text_at_exactly_the_cap():
         frame(type="message", client_msg_id=str(uuid.uuid4()), text="字" * 2000)
     )
     assert len(event.text) == 2000
+
+
+def message_text(text: str) -> str:
+    event = parse_client_event(frame(type="message", client_msg_id=str(uuid.uuid4()), text=text))
+    assert isinstance(event, PostMessage)
+    return event.text
+
+
+def test_it_strips_control_characters_but_newline_and_tab():
+    assert message_text("a\x00b\x07c\x1bd\x7fe\x85f\x9fg") == "abcdefg"
+    assert message_text("line one\r\n\tline two") == "line one\n\tline two"
+
+
+def test_it_strips_zero_width_bidi_and_tag_characters_from_words():
+    assert message_text("re\u200bfund\ufeff") == "refund"
+    assert message_text("order \u202e1234\u202c and \u2066x\u2069") == "order 1234 and x"
+    assert message_text("soft\u00adhyphen") == "softhyphen"
+    # Tag characters spell hidden ASCII ("ignore"): invisible to staff, not to a model.
+    hidden = "".join(chr(0xE0000 + ord(c)) for c in "ignore")
+    assert message_text(f"hello{hidden}") == "hello"
+
+
+def test_it_keeps_joiners_variation_selectors_and_new_emoji():
+    family = "\U0001f469\u200d\U0001f4bb"  # woman technologist: a ZWJ sequence
+    assert message_text(f"{family} hi") == f"{family} hi"
+    assert message_text("\u2764\ufe0f") == "\u2764\ufe0f"
+    assert message_text("\U0001fae8") == "\U0001fae8"  # newer than Python 3.11's Unicode
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\u200b\u200c\u200d\u2060\ufeff",
+        "\u00ad\u202e\u2066\u2069",
+        "\ufe0f\ufe0e\U000e0100",
+        "\u3000\u00a0\u2028 \n\t",
+        "\u3164\u115f\u2800",
+        "\u0301\u034f",
+        "\x00\x01\x1f",
+    ],
+    ids=[
+        "zero-width",
+        "bidi",
+        "variation selectors",
+        "spaces",
+        "blank letters",
+        "marks",
+        "controls",
+    ],
+)
+def test_text_of_invisible_characters_only_is_empty(text):
+    with pytest.raises(ProtocolError) as info:
+        message_text(text)
+    assert info.value.code == "empty_text"
+
+
+def test_the_cap_counts_what_is_left_after_stripping():
+    assert len(message_text("字" * 2000 + "\u200b" * 500)) == 2000
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting():
+    assert message_text("[" * 50 + '{"a": "\\"}') == "[" * 50 + '{"a": "\\"}'
+    shallow = '{"type": "resume", "last_seq": 1, "x": ' + "[" * 7 + "]" * 7 + "}"
+    assert parse_client_event(shallow) == Resume(1, None)

@@ -492,7 +492,10 @@ SHADOW_PATTERNS: list[str] = [
 ]
 
 QUESTION_PATTERNS: list[str] = [
-    r"\?[\s\W]*$",
+    # Ends in "?" and non-word characters. Tried only where a non-word run starts, and the
+    # first "?" of the run is final (atomic): "?" × 2,000 then a letter is one pass, not
+    # one scan to the end per "?".
+    r"(?:^|(?<=\w))(?>\W*?\?)\W*+$",
     r"^(?:hi|hello|hey)?[ ,!.]*(?:how|when|where|what(?! an? )|which|who)\b",
     r"^(?:hi|hello|hey)?[ ,!.]*(?:can|could|do|does|did|is|are|will|would|should|may|might|any)"
     r" (?:i|you|we|it|this|that|these|those|there|my|the|your|they|he|she|a|an|any|someone|anyone"
