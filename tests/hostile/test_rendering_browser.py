@@ -9,7 +9,7 @@ from __future__ import annotations
 import urllib.parse
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 
 from apps.conversations.models import Conversation, Message
 from apps.faq.formats import RawRow
@@ -109,10 +109,8 @@ def texts(page, selector: str) -> list[str]:
 
 @pytest.fixture
 def staff(transactional_db) -> User:
-    """Staff who may use both the console (role agent) and Django admin."""
-    user = User.objects.create_superuser("hostile-staff", password=STAFF_PASSWORD)
-    user.groups.add(Group.objects.get_or_create(name="agent")[0])
-    return user
+    """Staff who may use both the console and Django admin."""
+    return User.objects.create_superuser("hostile-staff", password=STAFF_PASSWORD)
 
 
 def sign_in(watch: Watch, browser, stack: LiveStack):
