@@ -256,7 +256,7 @@ def test_an_injection_attempt_wins_no_coupon_refund_or_system_prompt(record, nam
 
 def test_a_frame_over_the_transport_cap_closes_with_1009_and_a_new_socket_works(chat):
     client = chat()
-    client.ws.send("x" * (2 * 1024 * 1024))  # twice Daphne's 1 MiB frame cap
+    client.ws.send("x" * (2 * 1024 * 1024))  # far over the transport cap (max_frame_bytes)
     with pytest.raises(ConnectionClosed) as closed:
         client.recv(timeout=20)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
