@@ -133,6 +133,9 @@ _STRIP = re.compile("[\ufe0f\ufe0e\u200d\u200b\U0001f3fb-\U0001f3ff]")
 _LETTER_RUN = re.compile(r"([a-z])\1{2,}")
 _ASCII_WORD = re.compile(r"[a-z']+")
 _SPACES = re.compile(r"\s+")
+# No cue is a word this long: such a run is noise (or an attack), and every cue pattern
+# would try each of its letters.
+_OVERLONG_WORD = re.compile(r"[a-z0-9]{40,}+")
 
 
 def _fold(text: str) -> str:
@@ -147,8 +150,9 @@ def _fix_typo(match: re.Match[str]) -> str:
 
 
 def normalize(text: str) -> str:
-    """Fold the text, shorten letter runs ("soooo" → "soo") and fix common English typos."""
-    text = _LETTER_RUN.sub(r"\1\1", _fold(text))
+    """Fold the text, shorten letter runs ("soooo" → "soo"), drop words too long to be one,
+    and fix common English typos."""
+    text = _OVERLONG_WORD.sub(" ", _LETTER_RUN.sub(r"\1\1", _fold(text)))
     text = _ASCII_WORD.sub(_fix_typo, text)
     return _SPACES.sub(" ", text).strip()
 

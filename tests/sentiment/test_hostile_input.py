@@ -42,3 +42,10 @@ def test_a_question_mark_before_trailing_punctuation_still_makes_a_question():
     # A question damps its praise: "?" then only punctuation, wherever the run starts.
     assert tag("it is good?!?! ...").score == tag("it is good?").score < tag("it is good").score
     assert tag("?????good").score == tag("it is good").score
+
+
+def test_a_word_too_long_to_be_one_is_dropped_and_the_words_around_it_still_count():
+    noise = "".join(chr(97 + (i * 7919) % 26) for i in range(2000))  # one 2,000-letter word
+    assert tag(noise).label == "neutral"
+    assert tag(f"{noise} this is terrible").label == tag("this is terrible").label == "negative"
+    assert tag(f"thanks, great help {noise}").label == "positive"
