@@ -34,6 +34,18 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
+def stacks_reread_shop() -> None:
+    """After a test's rows are gone: every stack's processes re-read the FAQ and the flags,
+    and drop the answers they cached from them (a stack outlives the test that filled it)."""
+    from apps.faq import retrieval
+    from apps.faq.answer_cache import invalidate_all
+    from apps.ops.flags import flags_bump_version
+
+    retrieval.mark_stale()
+    invalidate_all()
+    flags_bump_version()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -5,12 +5,10 @@ import io
 import pytest
 from django.core.management import call_command
 
-from apps.faq import retrieval
-from apps.faq.answer_cache import invalidate_all
-from apps.ops.flags import flags_bump_version
 from apps.ops.services import flags_update
 from tests.inference.fixtures import mlx_server  # noqa: F401
 from tests.inference.servers import FaultyProxy
+from tests.stack import stacks_reread_shop
 
 
 @pytest.fixture
@@ -33,7 +31,4 @@ def paced_cloud(transactional_db, mlx_server):  # noqa: F811
     )
     yield proxy
     proxy.close()
-    # Other stacks re-read the flags, and the FAQ, once this test's rows are gone.
-    retrieval.mark_stale()
-    invalidate_all()
-    flags_bump_version()
+    stacks_reread_shop()  # other stacks drop this test's flags and FAQ

@@ -13,13 +13,11 @@ from django.core.management import call_command
 
 from apps.conversations import staff
 from apps.conversations.models import Conversation, Message
-from apps.faq import retrieval
-from apps.faq.answer_cache import invalidate_all
 from apps.ops.flags import flags_bump_version
 from apps.ops.services import flags_update
 from tests.demo_questions import OFF_CATALOG, unique_tag
 from tests.inference.servers import FaultyProxy
-from tests.stack import ChatClient, LiveStack, start_live_stack
+from tests.stack import ChatClient, LiveStack, stacks_reread_shop, start_live_stack
 
 pytestmark = pytest.mark.slow
 
@@ -39,10 +37,13 @@ def queued_places(events: list[dict]) -> list[int]:
 
 
 def test_a_cached_answer_comes_from_the_edge_with_no_worker(live_stack: LiveStack, chat):
-    question = f"Do you sell gift cards for birthdays {unique_tag()}?"
+    # Its answer names no amount: over this stack's empty FAQ the reply policy would hold
+    # one back, and a held reply is never remembered.
+    question = f"Which countries do you deliver to {unique_tag()}?"
     first = chat()
     first.send_message(question)
-    assert first.reply_events()[-1]["route"] != "cache"  # written by the worker, remembered
+    written = first.reply_events()[-1]
+    assert written["route"] in ("local", "cloud"), written  # by the worker, remembered
     with live_stack.paused("worker"):
         later = chat()
         other_tab = chat(session=later.session)
@@ -72,9 +73,7 @@ def frozen_line_stack(transactional_db, tmp_path, settings):
     yield stack
     stack.stop()
     # The shared stack's processes must not keep answering from this test's catalog.
-    retrieval.mark_stale()
-    invalidate_all()
-    flags_bump_version()
+    stacks_reread_shop()
 
 
 def test_a_long_line_gets_faq_answers_and_its_place_at_once_and_a_handoff_never_waits(

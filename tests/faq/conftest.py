@@ -13,7 +13,7 @@ from apps.faq.answer_cache import invalidate_all
 from apps.faq.formats import read_rows
 from apps.faq.redis_client import get_redis
 from apps.faq.services import faq_import_rows
-from apps.ops.flags import flags_bump_version
+from tests.stack import stacks_reread_shop
 
 DATA = Path(__file__).parent / "data"
 DEMO_CATALOG = Path(__file__).parents[2] / "apps" / "faq" / "data" / "demo_faq.jsonl"
@@ -44,9 +44,7 @@ def stack_faq_keys(settings):
     settings.FAQ_REDIS_PREFIX = STACK_FAQ_PREFIX
     invalidate_all()
     yield
-    retrieval.mark_stale()
-    invalidate_all()
-    flags_bump_version()
+    stacks_reread_shop()
 
 
 @pytest.fixture

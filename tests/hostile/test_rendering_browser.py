@@ -14,10 +14,9 @@ from django.contrib.auth.models import User
 from apps.conversations.models import Conversation, Message
 from apps.faq.formats import RawRow
 from apps.faq.services import faq_import_rows
-from apps.ops.flags import flags_bump_version
 from apps.ops.services import flags_update
 from tests.hostile.inputs import INPUTS, MARKERS
-from tests.stack import LiveStack
+from tests.stack import LiveStack, stacks_reread_shop
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -253,7 +252,7 @@ def hostile_faq(transactional_db):
     assert report.imported == 1, report.summary()
     flags_update(user=None, changes={"mode": "faq_only"})
     yield
-    flags_bump_version()  # other stacks re-read the flags once this test's rows are gone
+    stacks_reread_shop()  # other stacks drop this test's flags and FAQ once its rows are gone
 
 
 def test_a_hostile_faq_answer_renders_inert_for_the_customer(
