@@ -359,6 +359,12 @@ LOGIN_URL = _read("LOGIN_URL", str, "/console/login/")
 FAQ_MATCH_THRESHOLD = _read("FAQ_MATCH_THRESHOLD", float, 0.4)
 if not 0.0 <= FAQ_MATCH_THRESHOLD <= 1.0:
     raise ImproperlyConfigured(f"FAQ_MATCH_THRESHOLD must be in [0, 1], got {FAQ_MATCH_THRESHOLD}")
+# A model's prompt carries this many of the FAQ entries confident for the question (at
+# least FAQ_MATCH_THRESHOLD), best first, as the references it answers from; 0: none. The
+# demo model was trained with one reference line, so one is the default.
+GROUNDING_REFERENCES = _read("GROUNDING_REFERENCES", int, 1)
+if not 0 <= GROUNDING_REFERENCES <= 3:
+    raise ImproperlyConfigured(f"GROUNDING_REFERENCES must be 0-3, got {GROUNDING_REFERENCES}")
 # How often a process double-checks Postgres for FAQ edits the Redis version counter missed.
 FAQ_INDEX_RECHECK_S = _positive("FAQ_INDEX_RECHECK_S", 30)
 FAQ_REDIS_PREFIX = env.str("FAQ_REDIS_PREFIX", default="surgedesk:faq:")

@@ -17,6 +17,7 @@ class MessageInline(admin.TabularInline):
         "route",
         "fallback_reason",
         "held_reason",
+        "grounded_on",
         "sentiment",
         "sentiment_score",
         "text",
@@ -97,5 +98,5 @@ class MessageAdmin(admin.ModelAdmin):
     search_fields = ("text", "conversation__uuid")
     list_select_related = ("conversation",)
     raw_id_fields = ("conversation", "reply_to", "author")
-    readonly_fields = ("created_at", "updated_at")
+    readonly_fields = ("created_at", "updated_at", "grounded_on")
     date_hierarchy = "created_at"

@@ -148,7 +148,8 @@ def conversation(history: list[QA], last: QA, reference: str | None = None) -> l
     for qa in history:
         turns += [Turn("user", qa.question), Turn("assistant", qa.answer)]
     turns.append(Turn("user", last.question))
-    return [*build_messages(turns, reference), {"role": "assistant", "content": last.answer}]
+    references = [reference] if reference is not None else []
+    return [*build_messages(turns, references), {"role": "assistant", "content": last.answer}]
 
 
 def _history(rng: random.Random, pool: list[QA], lang: str) -> list[QA]:

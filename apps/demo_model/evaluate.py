@@ -62,7 +62,7 @@ def evaluate_model(
             [*_context(corpus, rng, qa), Turn("user", qa.question)]
         ),
         "with_reference": lambda qa: build_messages(
-            [Turn("user", qa.question)], corpus.catalog[qa.faq_id]["answer"]
+            [Turn("user", qa.question)], [corpus.catalog[qa.faq_id]["answer"]]
         ),
     }
     report = {}

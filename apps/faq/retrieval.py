@@ -158,13 +158,20 @@ def match(
     ``language`` ("zh"/"en") picks between two entries that are translations of each other;
     by default it is detected from the text.
     """
+    best = confident(query, language=language, limit=1, threshold=threshold)
+    return best[0] if best else None
+
+
+def confident(
+    query: str, *, language: str | None = None, limit: int = 3, threshold: float | None = None
+) -> list[Match]:
+    """Up to ``limit`` entries whose score reaches the threshold, best first: what a model's
+    answer is grounded in."""
     if not query or not query.strip():
-        return None
-    limit = settings.FAQ_MATCH_THRESHOLD if threshold is None else threshold
-    best = rank(query, language=language, limit=1)
-    if not best or best[0].score < limit or best[0].score <= 0:
-        return None
-    return best[0]
+        return []
+    floor = settings.FAQ_MATCH_THRESHOLD if threshold is None else threshold
+    found = rank(query, language=language, limit=limit)
+    return [m for m in found if m.score >= floor and m.score > 0]
 
 
 def faq_answers() -> tuple[str, ...]:

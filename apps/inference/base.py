@@ -58,6 +58,7 @@ class BackendRequest:
     history: tuple[Turn, ...]
     cache_key: str
     params: GenerationParams
+    references: tuple[str, ...] = ()  # the shop's facts the answer is to come from
 
     @property
     def question(self) -> str:
@@ -70,7 +71,7 @@ class BackendRequest:
 
     def messages(self) -> list[dict[str, str]]:
         """The chat prompt a model backend sends."""
-        return build_messages(self.history)
+        return build_messages(self.history, self.references)
 
 
 @dataclass

@@ -24,12 +24,13 @@ class Turn:
     text: str
 
 
-def build_messages(history: Sequence[Turn], reference: str | None = None) -> list[dict[str, str]]:
+def build_messages(history: Sequence[Turn], references: Sequence[str] = ()) -> list[dict[str, str]]:
     """The OpenAI-style message list for a conversation, oldest turn first.
 
-    ``reference`` is an optional retrieved shop fact that grounds the answer.
+    ``references`` are the shop's facts retrieved for the question (FAQ answers, best
+    first), one ``Reference:`` line each, which the prompt says to answer from.
     """
-    system = SYSTEM_PROMPT if reference is None else f"{SYSTEM_PROMPT}\nReference: {reference}"
+    system = "\n".join([SYSTEM_PROMPT, *(f"Reference: {text}" for text in references)])
     return [{"role": "system", "content": system}] + [
         {"role": turn.role, "content": turn.text} for turn in history
     ]

@@ -39,8 +39,11 @@ from contextlib import closing
 from dataclasses import dataclass, field
 
 import pybreaker
+from django.conf import settings
 
 from apps.config.languages import detect_language
+from apps.faq.retrieval import Match
+from apps.faq.retrieval import confident as faq_confident
 from apps.inference.backends.answer_cache import remember_reply
 from apps.inference.base import (
     Backend,
@@ -81,6 +84,7 @@ class ReplyOutcome:
     finish_reason: str = ""  # "length": the reply was cut at max_tokens
     remembered: bool = False  # saved to the answer cache for the next customer
     held_reason: str = ""  # the model's text was held back (``policy.HeldReason``)
+    grounded_on: tuple[str, ...] = ()  # FAQ ids the model's prompt carried as references
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,7 @@ class ReplyStream:
         self.outcome = ReplyOutcome()
         self._backend_stream: _Pump | None = None
         self._cancelled = False
+        self._grounding: list[Match] | None = None
 
     def cancel(self) -> None:
         self._cancelled = True
@@ -168,6 +173,8 @@ class ReplyStream:
                 break
             self.outcome.route = step.route
             self.outcome.fallback_reason = self.outcome.fallback_reason or step.chosen_because
+            if step.route in MODEL_ROUTES:
+                self.outcome.grounded_on = tuple(m.faq_id for m in self._references())
             break
         self.outcome.total_ms = _elapsed_ms(started)
         if plan.cacheable and self._worth_remembering(flags):
@@ -192,6 +199,7 @@ class ReplyStream:
             history=tuple(self.history),
             cache_key=self.cache_key,
             params=GenerationParams(max_tokens=flags.max_tokens),
+            references=tuple(m.answer for m in self._references()) if backend.is_model else (),
         )
         if backend.is_model:
             yield from self._checked(self._model(backend, request, flags))
@@ -261,6 +269,19 @@ class ReplyStream:
             yield self._restart()
         self.outcome.ttft_ms = _elapsed_ms(started)
         yield held_answer(detect_language(self._last_user_text()))
+
+    def _references(self) -> list[Match]:
+        """The FAQ entries confident for the customer's latest question, looked up once per
+        reply: a model answers from the shop's facts, not from what it remembers."""
+        if self._grounding is None:
+            wanted = settings.GROUNDING_REFERENCES
+            try:
+                found = faq_confident(self._last_user_text(), limit=wanted) if wanted else []
+            except Exception:  # the FAQ unreadable: the model answers ungrounded, not never
+                logger.warning("no references: the FAQ could not be read", exc_info=True)
+                found = []
+            self._grounding = found
+        return self._grounding
 
     # -- bookkeeping -------------------------------------------------------------
 

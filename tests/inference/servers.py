@@ -239,12 +239,14 @@ class ScriptedCompletionServer:
     """An OpenAI-compatible chat endpoint on loopback that streams one chosen completion.
 
     An injected fault at the edge: the model saying what it must not. Each chunk of
-    ``chunks`` is one streamed delta; ``requests`` counts the completions asked for.
+    ``chunks`` is one streamed delta; ``requests`` counts the completions asked for, and
+    ``bodies`` holds what each asked (the prompt a backend sent).
     """
 
     def __init__(self, chunks: list[str]) -> None:
         self.chunks = chunks
         self.requests = 0
+        self.bodies: list[dict] = []  # each request's JSON body, as the client sent it
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.port = self._server.server_address[1]
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
@@ -275,7 +277,8 @@ class ScriptedCompletionServer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                server.bodies.append(json.loads(body or b"{}"))
                 server.requests += 1
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")

@@ -1,0 +1,84 @@
+"""Model replies are grounded in the shop's FAQ: the prompt a model gets carries the entries
+confident for the question, and the reply records which (``grounded_on``).
+
+The cloud route here is a scripted OpenAI-compatible server on loopback that keeps each
+request's body, so the test reads the prompt the backend really sent.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from apps.faq.retrieval import confident
+from apps.inference.prompts import SYSTEM_PROMPT, Turn
+from apps.inference.service import ReplyStream
+from apps.ops.flags import Flags
+from apps.ops.vocabulary import Mode
+from tests.demo_questions import OFF_CATALOG
+from tests.inference.servers import ScriptedCompletionServer
+
+pytestmark = pytest.mark.usefixtures("fresh_breakers", "demo_faq")
+
+DELIVERY = "How long does delivery take?"
+DELIVERY_FACT = "Orders leave our warehouse within 1-2 days and usually arrive in 3-5 days."
+CLOUD_ONLY = Flags(mode=Mode.CLOUD_ONLY, max_tokens=32)
+
+
+@pytest.fixture
+def scripted_cloud(settings):
+    server = ScriptedCompletionServer(["Orders ship ", "within 1-2 days."])
+    settings.CLOUD_BASE_URL = server.base_url
+    yield server
+    server.close()
+
+
+def reply_to(question: str) -> ReplyStream:
+    stream = ReplyStream([Turn("user", question)], cache_key=uuid.uuid4().hex, flags=CLOUD_ONLY)
+    assert "".join(d for d in stream if isinstance(d, str))
+    return stream
+
+
+def system_prompt_sent(server: ScriptedCompletionServer) -> str:
+    return server.bodies[-1]["messages"][0]["content"]
+
+
+def test_the_model_gets_the_confident_entry_as_its_reference_and_the_reply_names_it(
+    scripted_cloud,
+):
+    stream = reply_to(DELIVERY)
+    assert system_prompt_sent(scripted_cloud) == f"{SYSTEM_PROMPT}\nReference: {DELIVERY_FACT}"
+    assert (stream.outcome.route, stream.outcome.grounded_on) == ("cloud", ("ship-time",))
+
+
+def test_a_question_the_faq_does_not_cover_gets_no_reference(scripted_cloud):
+    stream = reply_to(OFF_CATALOG)
+    assert system_prompt_sent(scripted_cloud) == SYSTEM_PROMPT
+    assert stream.outcome.grounded_on == ()
+
+
+def test_grounding_can_be_turned_off(scripted_cloud, settings):
+    settings.GROUNDING_REFERENCES = 0
+    stream = reply_to(DELIVERY)
+    assert system_prompt_sent(scripted_cloud) == SYSTEM_PROMPT
+    assert stream.outcome.grounded_on == ()
+
+
+def test_up_to_three_references_best_first_each_on_its_own_line(scripted_cloud, settings):
+    settings.GROUNDING_REFERENCES = 3
+    expected = confident(DELIVERY, limit=3)
+    stream = reply_to(DELIVERY)
+    lines = system_prompt_sent(scripted_cloud).split("\n")
+    assert lines[0] == SYSTEM_PROMPT
+    assert lines[1:] == [f"Reference: {m.answer}" for m in expected]
+    assert stream.outcome.grounded_on == tuple(m.faq_id for m in expected)
+    assert expected[0].faq_id == "ship-time"
+
+
+def test_confident_entries_reach_the_threshold_and_come_best_first(settings):
+    found = confident(DELIVERY, limit=3)
+    assert 1 <= len(found) <= 3
+    assert all(m.score >= settings.FAQ_MATCH_THRESHOLD for m in found)
+    assert [m.score for m in found] == sorted((m.score for m in found), reverse=True)
+    assert confident(OFF_CATALOG) == []
