@@ -198,11 +198,16 @@ class Conversation:
 
 def converse(client: ChatClient, questions: list[str], *, timeout: float = 60.0) -> Conversation:
     """Ask each question once the previous one is answered, on one socket, resending only
-    what the server says it did not store (``unavailable``)."""
+    what the server says it did not store (``unavailable``).
+
+    A question's answer is the ``reply.end`` of the reply that started for it: after the
+    channel layer was away, a socket is sent again what changed meanwhile, the previous
+    reply's end included (clients merge by ``message_id``)."""
     seen = Conversation()
     for text in questions:
         seen.questions += 1
         client_msg_id = client.send_message(text)
+        message_id = reply_id = None
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -210,12 +215,18 @@ def converse(client: ChatClient, questions: list[str], *, timeout: float = 60.0)
             except (TimeoutError, OSError):
                 seen.socket_closed = True
                 return seen
-            if event["type"] == "error":
+            kind = event["type"]
+            if kind == "error":
                 seen.errors.append(event)
                 if event["code"] == "unavailable":
                     time.sleep(0.5)
                     client.send_message(text, client_msg_id)
-            elif event["type"] == "reply.end":
+            elif kind == "message.accepted" and event["client_msg_id"] == client_msg_id:
+                message_id = event["message_id"]
+            elif kind == "reply.start" and message_id is not None:
+                if event["reply_to"] == message_id:
+                    reply_id = event["message_id"]
+            elif kind == "reply.end" and event["message_id"] == reply_id:
                 seen.finals.append(event["text"])
                 break
     return seen
