@@ -195,9 +195,11 @@ def _give_up(streaming: QuerySet[Message], message_id: int) -> bool:
     observe_reply(
         route=Message.Route.CANNED, fallback_reason="attempts", status="failed", ttft_ms=None
     )
-    group = reply.conversation.uuid.hex
-    realtime.publish(group, realtime.reply_restart(message_id, "attempts"))
-    realtime.publish(group, realtime.reply_end(message_id, text, Message.Route.CANNED, None))
+    realtime.publish(
+        reply.conversation.uuid.hex,
+        realtime.reply_restart(message_id, "attempts"),
+        realtime.reply_end(message_id, text, Message.Route.CANNED, None),
+    )
     return True
 
 

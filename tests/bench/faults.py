@@ -43,12 +43,11 @@ from pathlib import Path
 import psycopg
 
 from tests.bench.common import emit, percentile, progress, setup_django
-from tests.stack import free_port
+from tests.stack import GENEROUS_DEADLINES, free_port
 
 LEASE_S = "2"
 REAPER_INTERVAL_S = "0.3"
 STALL_AFTER_BYTES = 1500
-LONG_DEADLINES = {"ttft_deadline_ms": 20000, "total_deadline_ms": 60000}
 SHIPPED_DEADLINES = {"ttft_deadline_ms": 3000, "total_deadline_ms": 20000}
 PLACES = ["Berlin", "Lyon", "Osaka", "Austin", "Porto", "Gdansk", "Leeds", "Turin", "Cork"]
 
@@ -328,7 +327,7 @@ def _run(args, workdir: Path, private_redis) -> dict:
         figures["r2"] = r2_redis_restart(stack, private_redis)
         # R1 and R3 are about dead workers and sockets, not deadlines: on this loaded
         # machine the real server may start a reply slowly, so they get long ones.
-        flags_update(user=None, changes={"mode": "cloud_only", **LONG_DEADLINES})
+        flags_update(user=None, changes={"mode": "cloud_only", **GENEROUS_DEADLINES})
         get_breaker("cloud").close()
         progress(f"R1: {args.kills} kills mid-generation")
         figures["r1"] = r1_kills(stack, cloud, args.kills)

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from apps.ops.services import flags_update
 from tests.inference.fixtures import mlx_server  # noqa: F401
 from tests.inference.servers import FaultyProxy
-from tests.stack import stacks_reread_shop
+from tests.stack import GENEROUS_DEADLINES, stacks_reread_shop
 
 
 @pytest.fixture
@@ -23,12 +23,7 @@ def paced_cloud(transactional_db, mlx_server):  # noqa: F811
     # The shop's knowledge base: the reply policy holds back an amount no entry states.
     call_command("load_demo_faq", stdout=io.StringIO())
     proxy = FaultyProxy(mlx_server.port, pace_s=0.03)
-    # Generous deadlines: on a loaded machine the real server may be slow to start a
-    # reply, and these tests are about faults of their own, not about deadlines.
-    flags_update(
-        user=None,
-        changes={"mode": "cloud_only", "ttft_deadline_ms": 20000, "total_deadline_ms": 60000},
-    )
+    flags_update(user=None, changes={"mode": "cloud_only", **GENEROUS_DEADLINES})
     yield proxy
     proxy.close()
     stacks_reread_shop()  # other stacks drop this test's flags and FAQ

@@ -13,10 +13,8 @@ from django.core.management import call_command
 
 from apps.conversations import staff
 from apps.conversations.models import Conversation, Message
-from apps.ops.flags import flags_bump_version
 from apps.ops.services import flags_update
 from tests.demo_questions import OFF_CATALOG, unique_tag
-from tests.inference.servers import FaultyProxy
 from tests.stack import ChatClient, LiveStack, stacks_reread_shop, start_live_stack
 
 pytestmark = pytest.mark.slow
@@ -149,27 +147,18 @@ def test_the_place_is_told_again_as_the_line_moves(paced_cloud, tmp_path):
     assert any(wait is not None for wait in estimates)  # once the workers' rate is measured
 
 
-def test_a_reply_a_busy_model_is_slow_to_start_is_told_its_place(
-    transactional_db, mlx_server, tmp_path
-):
+def test_a_reply_a_busy_model_is_slow_to_start_is_told_its_place(paced_cloud, tmp_path):
     """No line at all, so nothing is announced; but the model holds its first token back.
     Once the customer has waited QUEUE_NOTICE_WAIT_S with no text, they are told."""
-    mlx_server.start()
-    slow_start = FaultyProxy(mlx_server.port, delay_s=2.0)
-    flags_update(
-        user=None,
-        changes={"mode": "cloud_only", "ttft_deadline_ms": 20000, "total_deadline_ms": 60000},
-    )
-    stack = start_live_stack(tmp_path, CLOUD_BASE_URL=slow_start.base_url)
+    paced_cloud.delay_s = 2.0
+    stack = start_live_stack(tmp_path, CLOUD_BASE_URL=paced_cloud.base_url)
     try:
         client = stack.chat_client()
         client.send_message(f"{OFF_CATALOG} {unique_tag()}")
         events = client.reply_events(timeout=60)
     finally:
         stack.stop()
-        slow_start.close()
-        flags_bump_version()
-    assert slow_start.delayed >= 1
+    assert paced_cloud.delayed >= 1
     told = [i for i, e in enumerate(events) if e.get("kind") == "queued"]
     text = next(i for i, e in enumerate(events) if e["type"] in ("reply.delta", "reply.end"))
     assert len(told) == 1 and told[0] < text

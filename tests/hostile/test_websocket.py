@@ -28,7 +28,7 @@ from apps.ops.flags import flags_bump_version
 from apps.ops.services import flags_update
 from tests.hostile import verdicts
 from tests.hostile.inputs import ACCEPTED, INPUTS, OK, Hostile
-from tests.stack import ChatClient, LiveStack, stacks_reread_shop
+from tests.stack import GENEROUS_DEADLINES, ChatClient, LiveStack, stacks_reread_shop
 
 # The stack's processes use the test database, which pytest-django creates only for
 # a session whose tests ask for one.
@@ -177,7 +177,7 @@ def record(live_stack: LiveStack, django_db_blocker) -> Iterator[Record]:
         call_command("load_demo_faq", stdout=io.StringIO())
         # Generous deadlines: a flood of inputs at the size cap keeps the local model busy,
         # and missed deadlines would open its breaker for the tests that come after.
-        flags_update(user=None, changes={"ttft_deadline_ms": 20000, "total_deadline_ms": 60000})
+        flags_update(user=None, changes=GENEROUS_DEADLINES)
         flags_bump_version()
     chunks = [INPUTS[i : i + PER_SOCKET] for i in range(0, len(INPUTS), PER_SOCKET)]
     with ThreadPoolExecutor(SOCKETS_AT_ONCE) as pool:
