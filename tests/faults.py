@@ -143,6 +143,7 @@ class ResumingClient:
         self.reply_id: int | None = None
         self.drops = 0
         self.reconnects = 0
+        self.resumes = 0
         self.held_at_drops: list[int] = []  # characters of the reply held at each drop
 
     def ask(self, text: str, *, drop_after_deltas: list[int], timeout: float = 90.0) -> Merged:
@@ -181,6 +182,7 @@ class ResumingClient:
         self._resume()
 
     def _resume(self) -> None:
+        self.resumes += 1
         self.client.send_json(
             {"type": "resume", "last_seq": len(self.reply.text), "message_id": self.reply_id}
         )

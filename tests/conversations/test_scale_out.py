@@ -61,8 +61,11 @@ def test_a_reply_started_through_one_web_is_resumed_through_the_other(two_by_two
     assert stored.status == Message.Status.DONE
     assert reply.final == stored.text != ""
     assert reply.compare(stored.text) == (0, 0)  # merged deltas == stored text
+    # One end, and at most one identical replay for each resume the client sent: the live
+    # end may reach web B's new socket before the resume's replay does (PROTOCOL.md).
     ends = [e for e in [*reply.events, *later] if e["type"] == "reply.end"]
-    assert len(ends) == 1
+    assert 1 <= len(ends) <= 1 + client.resumes
+    assert {e["text"] for e in ends} == {stored.text}
 
 
 def test_clients_on_both_webs_get_their_replies_from_both_workers(two_by_two):
