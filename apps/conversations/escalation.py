@@ -12,7 +12,7 @@ from django.utils import timezone
 from apps.conversations import realtime
 from apps.conversations.models import Conversation, Message
 from apps.conversations.notices import handoff_notice
-from apps.ops.flags import current_flags
+from apps.ops.flags import Flags, current_flags
 from apps.ops.hours import BusinessHours
 from apps.sentiment.escalation import EscalationPolicy, escalation_reason
 from apps.sentiment.tagger import tag
@@ -25,9 +25,9 @@ class EscalationConfig:
     ai_helps_while_waiting: bool
 
 
-def escalation_config() -> EscalationConfig:
-    """The live escalation rule and business hours, as ops set them."""
-    flags = current_flags()
+def escalation_config(flags: Flags | None = None) -> EscalationConfig:
+    """The escalation rule and business hours ops set: in ``flags``, or the live ones."""
+    flags = flags or current_flags()
     return EscalationConfig(
         policy=EscalationPolicy(
             negative_streak=flags.escalation_negative_streak,

@@ -39,7 +39,7 @@ from apps.conversations.selectors import (
     open_conversation_for_session,
 )
 from apps.inference.service import EdgeReply, edge_reply
-from apps.ops.flags import current_flags
+from apps.ops.flags import Flags, current_flags
 
 logger = logging.getLogger(__name__)
 
@@ -70,12 +70,15 @@ class ConversationClosed(Exception):
 
 
 @transaction.atomic
-def message_post(*, conversation: Conversation, client_msg_id: uuid.UUID, text: str) -> PostResult:
+def message_post(
+    *, conversation: Conversation, client_msg_id: uuid.UUID, text: str, flags: Flags | None = None
+) -> PostResult:
     """Store a customer message and its pending AI reply; a resent ``client_msg_id`` is a
     no-op. The caller then sends the reply on its way with ``reply_admit``; a reply it
     never admits (its process died in between) is queued by the reaper after its grace.
 
-    While a human has the conversation, no AI reply is made.
+    While a human has the conversation, no AI reply is made. ``flags``: the routing flags
+    the caller already read for this message (else the live ones).
     """
     conversation = Conversation.objects.select_for_update().get(id=conversation.id)
     if conversation.status == Conversation.Status.CLOSED:
@@ -89,7 +92,7 @@ def message_post(*, conversation: Conversation, client_msg_id: uuid.UUID, text: 
     )
     if not conversation.language:
         conversation.language = detect_language(text)
-    config = escalation_config()
+    config = escalation_config(flags)
     message_escalate_if_due(conversation=conversation, message=customer_message, config=config)
     conversation.save()
     reply = None
@@ -137,22 +140,26 @@ class Received:
 def message_receive(*, conversation: Conversation, client_msg_id: uuid.UUID, text: str) -> Received:
     """What a customer's socket calls: store the message, then admit its reply.
 
-    One call, so one trip to the web's database pool. The socket answers
-    ``message.accepted`` before it relays any event this publishes: a consumer handles
-    its channel's messages one at a time, after the frame that caused them.
+    One call, so one trip to the web's database pool, and one read of the routing flags
+    for the whole message. The socket answers ``message.accepted`` before it relays any
+    event this publishes: a consumer handles its channel's messages one at a time, after
+    the frame that caused them.
     """
-    posted = message_post(conversation=conversation, client_msg_id=client_msg_id, text=text)
+    flags = current_flags()
+    posted = message_post(
+        conversation=conversation, client_msg_id=client_msg_id, text=text, flags=flags
+    )
     if posted.reply is None:
         return Received(posted=posted, admitted=None)
     try:
-        admitted = reply_admit(reply=posted.reply)
+        admitted = reply_admit(reply=posted.reply, flags=flags)
     except Exception:
         logger.exception("admitting reply %s failed; the reaper queues it", posted.reply.id)
         admitted = None
     return Received(posted=posted, admitted=admitted)
 
 
-def reply_admit(*, reply: Message) -> Admitted:
+def reply_admit(*, reply: Message, flags: Flags | None = None) -> Admitted:
     """Send a new pending reply on its way, by the line's measured length and speed.
 
     A cached answer to the same question is given at once. So is a confident FAQ answer
@@ -160,7 +167,7 @@ def reply_admit(*, reply: Message) -> Admitted:
     the workers, with the customer's place when they would wait. ``admission_control``
     off: everything goes to the workers, unannounced.
     """
-    flags = current_flags()
+    flags = flags or current_flags()
     line = line_now() if flags.admission_control else EMPTY
     admission = admission_for(line, flags)
     if flags.admission_control:
@@ -169,6 +176,7 @@ def reply_admit(*, reply: Message) -> Admitted:
             cache_key=reply.conversation.uuid.hex,
             conversation_status=reply.conversation.status,
             over_deadline=admission.shortcut,
+            flags=flags,
         )
         answer = _reply_answer_now(reply, edge) if edge is not None else ()
         if answer:

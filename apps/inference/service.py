@@ -349,7 +349,12 @@ class EdgeReply:
 
 
 def edge_reply(
-    history: Sequence[Turn], *, cache_key: str, conversation_status: str, over_deadline: bool
+    history: Sequence[Turn],
+    *,
+    cache_key: str,
+    conversation_status: str,
+    over_deadline: bool,
+    flags: Flags | None = None,
 ) -> EdgeReply | None:
     """The reply the web process can give at once, with no worker: the plan followed up to
     the first model it would try. That is the cached answer to the same question; when the
@@ -363,6 +368,7 @@ def edge_reply(
         conversation_status=conversation_status,
         over_deadline=over_deadline,
         without_models=True,
+        flags=flags,
     )
     text = "".join(delta for delta in stream if isinstance(delta, str))
     return EdgeReply(text, stream.outcome) if stream.outcome.route else None
