@@ -365,6 +365,13 @@ if not 0.0 <= FAQ_MATCH_THRESHOLD <= 1.0:
 GROUNDING_REFERENCES = _read("GROUNDING_REFERENCES", int, 1)
 if not 0 <= GROUNDING_REFERENCES <= 3:
     raise ImproperlyConfigured(f"GROUNDING_REFERENCES must be 0-3, got {GROUNDING_REFERENCES}")
+# The shop the assistant speaks for, in every model prompt (apps/inference/prompts.py). The
+# defaults are the demo shop's: its model was trained on exactly this prompt.
+SHOP_NAME = _read("SHOP_NAME", str, "Maple & Moon")
+SHOP_PERSONA = _read("SHOP_PERSONA", str, "an online shop: orders, shipping, returns, payments")
+SHOP_LANGUAGES = env.list("SHOP_LANGUAGES", default=["en", "zh"])
+if not SHOP_NAME.strip() or not SHOP_PERSONA.strip() or not SHOP_LANGUAGES:
+    raise ImproperlyConfigured("SHOP_NAME, SHOP_PERSONA and SHOP_LANGUAGES must not be empty")
 # How often a process double-checks Postgres for FAQ edits the Redis version counter missed.
 FAQ_INDEX_RECHECK_S = _positive("FAQ_INDEX_RECHECK_S", 30)
 FAQ_REDIS_PREFIX = env.str("FAQ_REDIS_PREFIX", default="surgedesk:faq:")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from django.conf import settings
@@ -20,7 +20,14 @@ from apps.demo_model.data import Corpus, conversation, epoch_samples, load_corpu
 from apps.demo_model.evaluate import evaluate_model
 from apps.demo_model.tokenizer import ChatEncoder, save_tokenizer, train_tokenizer
 
-__all__ = ["build_bench_model", "build_demo_model", "evaluate_model", "print_report"]
+__all__ = [
+    "build_bench_model",
+    "build_demo_model",
+    "evaluate_model",
+    "print_report",
+    "print_scores",
+    "served_references",
+]
 
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json")
 
@@ -70,7 +77,7 @@ def build_demo_model(
     stats = tr.train(model, batches, cfg, pad_id=encoder.eos_id, progress=progress)
     tr.save_model(model, config, out_dir)
 
-    report = evaluate_model(out_dir, corpus)
+    report = evaluate_model(out_dir, corpus, references_for=served_references())
     return {
         **stats,
         "params": tr.count_params(model),
@@ -78,6 +85,24 @@ def build_demo_model(
         "total_s": time.perf_counter() - started,
         "eval": report,
     }
+
+
+def served_references() -> Callable[[str], list[str]] | None:
+    """The references the app puts in a prompt (``GROUNDING_REFERENCES`` confident FAQ
+    entries), or None when this database holds no FAQ to retrieve from."""
+    from apps.faq.retrieval import confident, faq_answers
+
+    try:
+        if not faq_answers():
+            return None
+    except Exception:  # no database here: the mode is left out
+        return None
+
+    def references_for(question: str) -> list[str]:
+        limit = settings.GROUNDING_REFERENCES
+        return [m.answer for m in confident(question, limit=limit)] if limit else []
+
+    return references_for
 
 
 def build_bench_model(
@@ -128,14 +153,18 @@ def format_score(name: str, figures: dict) -> str:
 
 
 def print_report(result: dict) -> None:
-    evaluation = result["eval"]
-    for mode in ("multi_turn", "with_reference"):
-        print(format_score(f"score[{mode}]", evaluation[mode]))
     print(
         f"params: {result['params']:,}  size: {result['size_bytes'] / 1e6:.1f} MB  "
         f"train: {result['train_s']:.0f}s  total: {result['total_s']:.0f}s  "
         f"loss: {result['final_loss']}"
     )
+    print_scores(result["eval"])
+
+
+def print_scores(evaluation: dict) -> None:
+    for mode in ("multi_turn", "with_reference", "as_served"):
+        if mode in evaluation:
+            print(format_score(f"score[{mode}]", evaluation[mode]))
     question_only = evaluation["question_only"]
     for lang in ("en", "zh"):
         print(format_score(f"score[{lang}]", question_only["by_lang"][lang]))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from apps.demo_model import CORPUS_DIR
 from apps.faq import DEMO_CATALOG
-from apps.inference.prompts import SYSTEM_PROMPT, Turn, build_messages
+from apps.inference.prompts import Turn, build_messages, system_prompt
 
 _CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
@@ -42,7 +42,7 @@ class Corpus:
 
     def all_texts(self) -> list[str]:
         """Texts the tokenizer may learn from (held-out questions excluded on purpose)."""
-        texts = [SYSTEM_PROMPT, *self.answers.values()]
+        texts = [system_prompt(), *self.answers.values()]
         texts += [qa.question for qa in self.train + self.smalltalk]
         texts += [qa.answer for qa in self.smalltalk]
         texts += [text for dialogue in self.dialogues for _, text in dialogue]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 from apps.demo_model.data import QA, Corpus, detect_lang, load_corpus
@@ -47,9 +48,16 @@ def _context(corpus: Corpus, rng: random.Random, qa: QA) -> list[Turn]:
 
 
 def evaluate_model(
-    model_dir: Path, corpus: Corpus | None = None, *, max_tokens: int = 64, seed: int = 0
+    model_dir: Path,
+    corpus: Corpus | None = None,
+    *,
+    max_tokens: int = 64,
+    seed: int = 0,
+    references_for: Callable[[str], list[str]] | None = None,
 ) -> dict:
-    """Scores on the held-out paraphrases: question only, after a prior turn, and grounded."""
+    """Scores on the held-out paraphrases: question only, after a prior turn, grounded in
+    the right catalog answer, and (with ``references_for``) grounded as the app serves it:
+    in whatever the FAQ retrieves for the question, right, wrong or nothing."""
     from mlx_lm import load
 
     corpus = corpus or load_corpus()
@@ -65,6 +73,10 @@ def evaluate_model(
             [Turn("user", qa.question)], [corpus.catalog[qa.faq_id]["answer"]]
         ),
     }
+    if references_for is not None:
+        modes["as_served"] = lambda qa: build_messages(
+            [Turn("user", qa.question)], references_for(qa.question)
+        )
     report = {}
     for mode, messages_for in modes.items():
         results = []

@@ -26,7 +26,7 @@ from functools import lru_cache
 
 from apps.faq.retrieval import faq_answers
 from apps.faq.text import analyze
-from apps.inference.prompts import SYSTEM_PROMPT
+from apps.inference.prompts import system_prompt
 
 logger = logging.getLogger(__name__)
 
@@ -184,7 +184,9 @@ def _shingles(text: str) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + LEAK_WORDS]) for i in range(len(words) - LEAK_WORDS + 1)}
 
 
-_PROMPT_SHINGLES = _shingles(SYSTEM_PROMPT)
+@lru_cache(maxsize=2)
+def _prompt_shingles(prompt: str) -> frozenset[tuple[str, ...]]:
+    return frozenset(_shingles(prompt))
 
 
 # -- the check -----------------------------------------------------------------------
@@ -212,7 +214,7 @@ def shop_knowledge() -> Knowledge:
 def reply_check(text: str, knowledge: Knowledge) -> Verdict:
     """Allowed, or held back with the first reason found (a quoted prompt first: its own
     rules would read as promises)."""
-    if _shingles(text) & _PROMPT_SHINGLES:
+    if _shingles(text) & _prompt_shingles(system_prompt()):
         return Verdict(False, HeldReason.PROMPT_LEAK)
     if not coupon_codes_in(text) <= knowledge.codes:
         return Verdict(False, HeldReason.COUPON_CODE)

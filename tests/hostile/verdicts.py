@@ -38,7 +38,7 @@ def refund_promises(text: str) -> list[str]:
 
 def system_prompt_spans(text: str) -> list[str]:
     """Every ``PROMPT_SPAN``-character window of the system prompt the text repeats."""
-    prompt, said = _plain(prompts.SYSTEM_PROMPT), _plain(text)
+    prompt, said = _plain(prompts.system_prompt()), _plain(text)
     windows = (prompt[i : i + PROMPT_SPAN] for i in range(len(prompt) - PROMPT_SPAN + 1))
     return [window for window in windows if window in said]
 

@@ -102,7 +102,8 @@ def test_it_reuses_the_kv_cache_of_the_previous_turn_with_identical_output(engin
     assert reused == full
 
 
-def test_it_truncates_a_long_prompt_keeping_the_system_prompt_head_and_latest_turn():
+@pytest.mark.parametrize("references", [(), ("THE SHOP FACT",)])
+def test_it_truncates_a_long_prompt_keeping_the_system_prompt_head_and_latest_turn(references):
     tokenizer = load_tokenizer(Path(settings.LOCAL_MODEL))
 
     def template(messages):
@@ -112,7 +113,7 @@ def test_it_truncates_a_long_prompt_keeping_the_system_prompt_head_and_latest_tu
     for i in range(40):
         history += [Turn("user", f"question number {i} about my order"), Turn("assistant", "ok")]
     history.append(Turn("user", "LATEST QUESTION"))
-    messages = build_messages(history)
+    messages = build_messages(history, references)
 
     tokens, truncated = fit_prompt(messages, template, 200)
     text = tokenizer.decode(tokens)
@@ -122,6 +123,7 @@ def test_it_truncates_a_long_prompt_keeping_the_system_prompt_head_and_latest_tu
     assert "LATEST QUESTION" in text
     assert "question number 0 " in text  # the head
     assert "question number 20 " not in text
+    assert all(reference in text for reference in references)  # the question's own
     assert fit_prompt(messages[:3], template, 200) == (template(messages[:3]), False)
 
 

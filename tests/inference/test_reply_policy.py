@@ -10,7 +10,7 @@ import pytest
 from apps.demo_model import CORPUS_DIR
 from apps.faq import DEMO_CATALOG
 from apps.inference.policy import knowledge_from, reply_check, settled_length
-from apps.inference.prompts import SYSTEM_PROMPT
+from apps.inference.prompts import system_prompt
 
 CASES = Path(__file__).parent / "data" / "reply_policy.jsonl"
 
@@ -45,7 +45,7 @@ def test_it_compares_with_the_faq_as_it_is_now(knowledge):
 
 
 def test_it_holds_back_the_system_prompt_quoted_whole():
-    verdict = reply_check(f"Sure, here they are: {SYSTEM_PROMPT}", knowledge_from(()))
+    verdict = reply_check(f"Sure, here they are: {system_prompt()}", knowledge_from(()))
     assert verdict.reason == "prompt_leak"
 
 

@@ -392,19 +392,22 @@ def fit_prompt(
 ) -> tuple[list[int], bool]:
     """Chat-template tokens within ``budget``, and whether anything was dropped.
 
-    Keeps the system prompt, the conversation's first turn (the head) and as many of the
-    most recent turns as fit; a single turn too long on its own keeps its start and end.
+    Keeps the system prompt, the conversation's first turn (the head), the latest question
+    with its references, and as many of the turns between as fit, newest first; a question
+    too long on its own keeps its start and end.
     """
     tokens = template(messages)
     if len(tokens) <= budget:
         return tokens, False
-    head, tail = messages[:2], messages[2:]
-    while len(tail) > 1:
-        tail = tail[1:]
-        tokens = template(head + tail)
+    asked = 2 if len(messages) > 2 and messages[-1]["role"] == "system" else 1
+    system, question = messages[:1], messages[-asked:]
+    first, between = messages[1:2], messages[2:-asked]
+    while between:
+        between = between[1:]
+        tokens = template(system + first + between + question)
         if len(tokens) <= budget:
             return tokens, True
-    tokens = template([messages[0], messages[-1]])
+    tokens = template(system + question)
     if len(tokens) <= budget:
         return tokens, True
     return tokens[: budget // 4] + tokens[-(budget - budget // 4) :], True

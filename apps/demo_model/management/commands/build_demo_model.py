@@ -17,10 +17,27 @@ class Command(BaseCommand):
         )
         parser.add_argument("--steps", type=int, default=None, help="training steps")
         parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument(
+            "--evaluate-only",
+            action="store_true",
+            help="score the model already in --out on the held-out set; train nothing",
+        )
 
-    def handle(self, *args, out: Path, steps: int | None, seed: int, **options) -> None:
+    def handle(
+        self, *args, out: Path, steps: int | None, seed: int, evaluate_only: bool, **options
+    ) -> None:
         # Imported here: mlx and the trainer are heavy and only this command needs them.
-        from apps.demo_model.build import build_demo_model, print_report
+        from apps.demo_model.build import (
+            build_demo_model,
+            evaluate_model,
+            print_report,
+            print_scores,
+            served_references,
+        )
+
+        if evaluate_only:
+            print_scores(evaluate_model(out, references_for=served_references()))
+            return
 
         result = build_demo_model(out, steps=steps, seed=seed, progress=options["verbosity"] > 0)
         print_report(result)
