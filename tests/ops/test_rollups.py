@@ -1,0 +1,116 @@
+"""Per-minute rollups in the real (test) Redis: what each event writes, how long it stays,
+how the dashboard bins it, and that a Redis outage costs the event, never its caller."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import Counter
+
+import pybreaker
+import pytest
+
+from apps.config.redis_client import shared_redis
+from apps.dashboard.plots import plot_data, ttft_percentile
+from apps.inference.breakers import get_breaker
+from apps.ops import rollups
+from apps.ops.counters import observe_reply
+from tests.inference.fixtures import fresh_breakers  # noqa: F401
+
+NOW = 1_800_000_000.0  # a fixed "now", 17:20 UTC: minutes are its multiples of 60
+
+
+@pytest.fixture(autouse=True)
+def own_rollups(settings):
+    """Rollup keys of this test's own (the prefix keeps deployments and stacks apart)."""
+    prefix = settings.CELERY_KEY_PREFIX = f"test-rollups-{uuid.uuid4().hex}:"
+    client = shared_redis()
+    yield
+    keys = list(client.scan_iter(match=f"{prefix}*"))
+    if keys:
+        client.delete(*keys)
+
+
+def this_minute() -> rollups.Minute:
+    now = time.time()
+    return rollups.minutes_between(int(now), int(now))[0]
+
+
+def test_a_finished_reply_counts_its_route_fallback_and_ttft_for_over_a_day():
+    observe_reply(route="faq", fallback_reason="surge", status="done", ttft_ms=80)
+    observe_reply(route="local", fallback_reason="", status="done", ttft_ms=None)
+    minute = this_minute()
+    assert minute.counts == {"reply:faq": 1, "fallback:surge": 1, "ttft:100": 1, "reply:local": 1}
+    ttl = shared_redis().ttl(rollups._key(minute.start))
+    assert 24 * 3600 < ttl <= rollups.ROLLUP_TTL_S
+
+
+def test_a_gauge_keeps_its_peak_and_its_last_value_in_the_minute():
+    for waiting in (3, 7, 2):
+        rollups.waiting_for_person(conversations=waiting)
+    minute = this_minute()
+    assert minute.peaks == {"waiting_human": 7}
+    assert minute.last == {"waiting_human": 2}
+
+
+def test_a_breaker_that_trips_puts_open_on_the_timeline(fresh_breakers):  # noqa: F811
+    breaker = get_breaker("cloud")
+
+    def fails() -> None:
+        raise ConnectionError("cloud down")
+
+    for _ in range(2):  # fresh_breakers: fail_max 2
+        with pytest.raises(ConnectionError):
+            breaker.call(fails)
+    assert breaker.current_state == pybreaker.STATE_OPEN
+    minute = this_minute()
+    assert minute.peaks["breaker:cloud"] == rollups.BREAKER_LEVELS["open"]
+    assert minute.last["breaker:cloud"] == rollups.BREAKER_LEVELS["open"]
+
+
+def test_while_redis_is_unreachable_the_event_is_lost_and_the_caller_carries_on(
+    settings, caplog
+):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    rollups.customer_message(sentiment="negative")
+    assert "rollup not recorded" in caplog.text
+
+
+def test_the_24_hour_plot_bins_ten_minutes_and_carries_levels_forward():
+    two_hours_ago = NOW - 2 * 3600
+    rollups.record(counts={"reply:cache": 30, "sentiment:negative": 4}, at=two_hours_ago)
+    rollups.record(counts={"reply:cache": 30}, at=two_hours_ago + 60)
+    rollups.record(gauges={"breaker:local": 2}, at=two_hours_ago)
+    rollups.record(gauges={"breaker:local": 0}, at=NOW - 3600)
+
+    data = plot_data("24h", now=NOW)
+
+    assert data["step_s"] == 600 and len(data["t"]) == 144
+    index = data["t"].index(rollups.minute_of(two_hours_ago) // 600 * 600)
+    replies = data["charts"]["replies"]["series"]["cache"]
+    assert replies[index] == pytest.approx(60 / 600)  # two minutes' 60 replies over the bin
+    assert sum(replies) == pytest.approx(replies[index])
+    assert data["charts"]["sentiment"]["series"]["negative"][index] == pytest.approx(0.4)
+    breaker = data["charts"]["breakers"]["series"]["local"]
+    assert breaker[:index] == [None] * index  # unknown before its first sample
+    assert set(breaker[index : index + 6]) == {2}  # open, and kept until it closed
+    assert set(breaker[index + 6 :]) == {0}
+
+
+def test_the_15_minute_plot_has_a_point_a_minute_with_the_newest_still_filling():
+    rollups.record(counts={"reply:local": 6}, at=NOW)
+    data = plot_data("15m", now=NOW + 30)  # half of the newest minute has passed
+    assert len(data["t"]) == 15 and data["t"][-1] == rollups.minute_of(NOW)
+    assert data["charts"]["replies"]["series"]["local"][-1] == pytest.approx(6 / 30)
+
+
+def test_ttft_percentiles_interpolate_within_the_merged_histogram():
+    counts = Counter({"ttft:100": 50, "ttft:1000": 50})  # 50 in (50, 100], 50 in (750, 1000]
+    assert ttft_percentile(counts, 0.5) == pytest.approx(100)
+    assert ttft_percentile(counts, 0.95) == pytest.approx(750 + 250 * 0.9)
+    assert ttft_percentile(Counter(), 0.5) is None
+
+
+@pytest.mark.parametrize(("ms", "bucket"), [(0, "25"), (25, "25"), (26, "50"), (99_999, "inf")])
+def test_a_ttft_falls_in_the_bucket_that_bounds_it(ms, bucket):
+    assert rollups.ttft_bucket(ms) == bucket
