@@ -68,9 +68,7 @@ def test_a_breaker_that_trips_puts_open_on_the_timeline(fresh_breakers):  # noqa
     assert minute.last["breaker:cloud"] == rollups.BREAKER_LEVELS["open"]
 
 
-def test_while_redis_is_unreachable_the_event_is_lost_and_the_caller_carries_on(
-    settings, caplog
-):
+def test_while_redis_is_unreachable_the_event_is_lost_and_the_caller_carries_on(settings, caplog):
     settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
     rollups.customer_message(sentiment="negative")
     assert "rollup not recorded" in caplog.text
