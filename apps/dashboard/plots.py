@@ -1,8 +1,9 @@
 """The dashboard's live plots: the ops floor's per-minute rollups, binned for a window.
 
-A window is shown as ``POINTS``-ish bins: one minute each for 15 min and 1 h, ten minutes
-for 24 h. Counts add up over a bin's minutes, peaks take the highest, and TTFT
-percentiles come from the bin's merged histogram. A level (the queue's depth, who waits
+A window is shown in bins: one minute each for 15 min and 1 h, ten minutes for 24 h.
+Counts add up over a bin's minutes (rates are over the whole bin, so the newest point
+grows as its bin fills), peaks take the highest, and TTFT percentiles come from the bin's
+merged histogram. A level (the queue's depth, who waits
 for a person, a breaker's state) that did not move in a bin keeps its last value; before
 the first sample in the window it is unknown (a gap in the plot).
 """
@@ -34,7 +35,7 @@ TTFT_CEILING_MS = 2 * rollups.TTFT_BUCKETS_MS[-1]
 @dataclass(frozen=True)
 class Bin:
     start: int
-    seconds: float  # how much of it has passed (the newest bin is still filling)
+    seconds: int
     counts: Counter[str]
     peaks: dict[str, float]
     last: dict[str, float]
@@ -48,7 +49,7 @@ def plot_data(window_name: str, now: float | None = None) -> dict:
     newest = rollups.minute_of(now)
     # Bins start on multiples of their size, so a point keeps its place as time goes by.
     first = (newest - (window.minutes - window.bin_minutes) * rollups.MINUTE_S) // step_s * step_s
-    bins = _binned(rollups.minutes_between(first, newest), window.bin_minutes, now)
+    bins = _binned(rollups.minutes_between(first, newest), window.bin_minutes)
     return {
         "window": window_name,
         "step_s": step_s,
@@ -57,7 +58,7 @@ def plot_data(window_name: str, now: float | None = None) -> dict:
     }
 
 
-def _binned(minutes: Sequence[rollups.Minute], size: int, now: float) -> list[Bin]:
+def _binned(minutes: Sequence[rollups.Minute], size: int) -> list[Bin]:
     bins = []
     for first in range(0, len(minutes), size):
         group = minutes[first : first + size]
@@ -69,8 +70,7 @@ def _binned(minutes: Sequence[rollups.Minute], size: int, now: float) -> list[Bi
             for name, value in minute.peaks.items():
                 peaks[name] = max(value, peaks.get(name, value))
             last.update(minute.last)
-        seconds = min(size * rollups.MINUTE_S, max(1.0, now - group[0].start))
-        bins.append(Bin(group[0].start, seconds, counts, peaks, last))
+        bins.append(Bin(group[0].start, size * rollups.MINUTE_S, counts, peaks, last))
     return bins
 
 

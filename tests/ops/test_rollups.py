@@ -95,11 +95,11 @@ def test_the_24_hour_plot_bins_ten_minutes_and_carries_levels_forward():
     assert set(breaker[index + 6 :]) == {0}
 
 
-def test_the_15_minute_plot_has_a_point_a_minute_with_the_newest_still_filling():
+def test_the_15_minute_plot_has_a_point_a_minute_the_newest_still_filling():
     rollups.record(counts={"reply:local": 6}, at=NOW)
     data = plot_data("15m", now=NOW + 30)  # half of the newest minute has passed
     assert len(data["t"]) == 15 and data["t"][-1] == rollups.minute_of(NOW)
-    assert data["charts"]["replies"]["series"]["local"][-1] == pytest.approx(6 / 30)
+    assert data["charts"]["replies"]["series"]["local"][-1] == pytest.approx(6 / 60)
 
 
 def test_ttft_percentiles_interpolate_within_the_merged_histogram():
