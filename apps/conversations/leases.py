@@ -97,7 +97,7 @@ def reply_claim(*, message_id: int) -> Claim | None:
     depth = line_leave(message_id)
     reply = Message.objects.select_related("conversation").get(id=message_id)
     waited_ms = int((now - reply.created_at).total_seconds() * 1000)
-    rollups.reply_taken(waited_ms=waited_ms, depth=depth or 0)
+    rollups.reply_taken(waited_ms=waited_ms, depth=depth)
     return Claim(reply=reply, attempt=reply.attempt)
 
 

@@ -1,8 +1,10 @@
 """Prometheus counters that web and worker processes bump. They read no app.
 
-Each process counts its own events (web: websocket frames; worker: replies). What every
-process shares (breakers, engines, the queue, the answer cache) is read at scrape time by
-the roof (``apps.dashboard.metrics``), which is the only place that reads other apps.
+Each process counts its own events (web: websocket frames; worker: replies); in
+Prometheus multiprocess mode a scrape sums the host's processes. What every process shares
+(breakers, engines, the queue, the answer cache) is read at scrape time by the roof
+(``apps.dashboard.metrics``), which is the only place that reads other apps. A finished
+reply also goes into the dashboard's per-minute rollups (``apps.ops.rollups``).
 """
 
 from __future__ import annotations

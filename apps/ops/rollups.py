@@ -104,9 +104,13 @@ def queue_joined(*, depth: int) -> None:
     record(gauges={"queue_depth": depth})
 
 
-def reply_taken(*, waited_ms: int, depth: int) -> None:
-    """A worker took a reply that waited ``waited_ms`` since the customer's message."""
-    record(gauges={"queue_wait_ms": waited_ms, "queue_depth": depth})
+def reply_taken(*, waited_ms: int, depth: int | None) -> None:
+    """A worker took a reply that waited ``waited_ms`` since the customer's message and
+    left ``depth`` behind it (None: unknown)."""
+    gauges = {"queue_wait_ms": waited_ms}
+    if depth is not None:
+        gauges["queue_depth"] = depth
+    record(gauges=gauges)
 
 
 def waiting_for_person(*, conversations: int) -> None:

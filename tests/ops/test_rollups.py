@@ -6,11 +6,17 @@ from __future__ import annotations
 import time
 import uuid
 from collections import Counter
+from datetime import timedelta
 
 import pybreaker
 import pytest
+from django.utils import timezone
 
 from apps.config.redis_client import shared_redis
+from apps.conversations.admission import line_join
+from apps.conversations.leases import reply_claim
+from apps.conversations.models import Conversation, Message
+from apps.conversations.services import handoff_request, message_post
 from apps.dashboard.plots import plot_data, ttft_percentile
 from apps.inference.breakers import get_breaker
 from apps.ops import rollups
@@ -112,3 +118,32 @@ def test_ttft_percentiles_interpolate_within_the_merged_histogram():
 @pytest.mark.parametrize(("ms", "bucket"), [(0, "25"), (25, "25"), (26, "50"), (99_999, "inf")])
 def test_a_ttft_falls_in_the_bucket_that_bounds_it(ms, bucket):
     assert rollups.ttft_bucket(ms) == bucket
+
+
+@pytest.mark.django_db
+def test_the_line_and_a_workers_take_record_the_depth_and_the_wait():
+    convo = Conversation.objects.create(session_key="rollup-line")
+    reply = Message.objects.create(
+        conversation=convo, role=Message.Role.ASSISTANT, status=Message.Status.PENDING
+    )
+    Message.objects.filter(id=reply.id).update(created_at=timezone.now() - timedelta(seconds=3))
+    line_join(reply.id)
+    assert this_minute().peaks["queue_depth"] == 1
+    assert reply_claim(message_id=reply.id) is not None
+    assert this_minute().peaks["queue_wait_ms"] >= 3000
+    assert this_minute().last["queue_depth"] == 0  # it left the line
+
+
+@pytest.mark.django_db
+def test_a_customer_message_and_a_handoff_record_sentiment_and_who_waits(
+    django_capture_on_commit_callbacks,
+):
+    convo = Conversation.objects.create(session_key="rollup-handoff")
+    with django_capture_on_commit_callbacks(execute=True):
+        message_post(conversation=convo, client_msg_id=uuid.uuid4(), text="Where is my parcel?")
+    with django_capture_on_commit_callbacks(execute=True):
+        handoff_request(conversation=convo)
+    minute = this_minute()
+    assert sum(n for name, n in minute.counts.items() if name.startswith("sentiment:")) == 1
+    assert minute.counts["handoff:asked_for_human"] == 1
+    assert minute.last["waiting_human"] == 1
