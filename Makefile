@@ -22,7 +22,10 @@ endif
 
 run: setup ## Set up everything and serve the demo on http://127.0.0.1:$(PORT)/
 	@echo "SurgeDesk: open http://127.0.0.1:$(PORT)/  (staff: http://127.0.0.1:$(PORT)/admin/)"
-	PATH="$(abspath $(BIN)):$$PATH" PORT=$(PORT) $(BIN)/honcho -d . -f docker/Procfile start
+	@# Prometheus multiprocess mode: one /metrics sums every process; last run's files go.
+	rm -rf var/prometheus && mkdir -p var/prometheus
+	PATH="$(abspath $(BIN)):$$PATH" PORT=$(PORT) PROMETHEUS_MULTIPROC_DIR="$(abspath var/prometheus)" \
+		$(BIN)/honcho -d . -f docker/Procfile start
 
 setup: system-deps venv messages services db
 

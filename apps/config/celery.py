@@ -3,10 +3,15 @@
 
 from __future__ import annotations
 
+import logging.config
 import os
 from typing import Any
 
 from celery import Celery, bootsteps
+from celery.signals import setup_logging, task_postrun, task_prerun
+from django.conf import settings
+
+from apps.config import logs
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "apps.config.settings")
 
@@ -38,6 +43,24 @@ class TakeTheNextTaskPromptly(bootsteps.StartStopStep):
 
 def _look_again() -> None:
     """Nothing to do: waking the loop is the point (its tick resumes reading the queue)."""
+
+
+@setup_logging.connect
+def _log_as_the_web_does(**kwargs: Any) -> None:
+    """Celery would give the root logger a plain handler of its own: workers write the
+    same JSON lines as web processes (``settings.LOGGING``)."""
+    logging.config.dictConfig(settings.LOGGING)
+
+
+@task_prerun.connect
+def _bind_task_id(task_id: str, **kwargs: Any) -> None:
+    logs.unbind_all()  # a pool thread runs task after task: nothing of the last one stays
+    logs.bind(task_id=task_id)
+
+
+@task_postrun.connect
+def _unbind_task_id(**kwargs: Any) -> None:
+    logs.unbind_all()
 
 
 app = Celery("surgedesk")

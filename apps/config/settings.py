@@ -315,6 +315,18 @@ METRICS_TOKEN = _read("METRICS_TOKEN", str, "")
 # Prometheus: a worker serves its metrics on this port when set (0 = off).
 WORKER_METRICS_PORT = _read("WORKER_METRICS_PORT", int, 0)
 WORKER_METRICS_ADDR = _read("WORKER_METRICS_ADDR", str, "127.0.0.1")
+# Prometheus multiprocess mode (prometheus_client reads the same variable): every web and
+# worker process on a host writes its counters under this directory, and any of them
+# serves the host's sum. Empty: each process serves its own.
+PROMETHEUS_MULTIPROC_DIR = _read("PROMETHEUS_MULTIPROC_DIR", str, "")
+if PROMETHEUS_MULTIPROC_DIR and not Path(PROMETHEUS_MULTIPROC_DIR).is_dir():
+    raise ImproperlyConfigured(
+        f"PROMETHEUS_MULTIPROC_DIR must be an existing directory, got {PROMETHEUS_MULTIPROC_DIR!r}"
+    )
+
+# Outcome metrics (/ops/): a conversation with no handoff that has been idle this long
+# counts as resolved by the AI.
+OUTCOME_IDLE_MINUTES = _positive("OUTCOME_IDLE_MINUTES", 30)
 
 # Local engine (mlx-lm).
 LOCAL_MODEL = _read("LOCAL_MODEL", str, str(DEMO_MODEL_DIR))
@@ -324,11 +336,19 @@ LOCAL_MAX_PROMPT_TOKENS = _positive("LOCAL_MAX_PROMPT_TOKENS", 1536)
 LOCAL_KV_CACHE_MB = _positive("LOCAL_KV_CACHE_MB", 256)
 LOCAL_PREFILL_STALL_MS = _positive("LOCAL_PREFILL_STALL_MS", 250)
 
+# Logs: one JSON object a line (apps.config.logs) carrying the ids of the conversation,
+# message and task at hand, never a message's text; "plain" for reading by eye.
+LOG_FORMAT = _read("LOG_FORMAT", str, "json")
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "json": {"()": "apps.config.logs.JsonFormatter"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": _read("LOG_LEVEL", str, "INFO")},
 }
 

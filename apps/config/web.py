@@ -83,4 +83,9 @@ def warm_up() -> None:
 
 if __name__ == "__main__":
     warm_up()
-    GracefulCommandLineInterface.entrypoint()
+    from apps.dashboard.metrics import forget_this_process
+
+    try:
+        GracefulCommandLineInterface.entrypoint()
+    finally:
+        forget_this_process()

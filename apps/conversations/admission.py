@@ -29,14 +29,17 @@ import time
 import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import redis
 from django.conf import settings
 
 from apps.config.redis_client import shared_async_redis, shared_redis
+from apps.ops import rollups
 from apps.ops.flags import Flags
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # The service rate is measured over the replies finished in this window...
 RATE_WINDOW_S = 10.0
@@ -213,12 +216,29 @@ def line_join(reply_id: int) -> None:
     """The reply's task goes to the broker now. A reply already in line keeps its place
     (a duplicate task for it does not move the first one back)."""
     joined = {str(reply_id): time.time()}
-    _best_effort("join", lambda r: r.zadd(_key("waiting"), joined, nx=True))
+
+    def join(client: redis.Redis) -> int:
+        pipe = client.pipeline(transaction=False)
+        pipe.zadd(_key("waiting"), joined, nx=True)
+        pipe.zcard(_key("waiting"))
+        return int(pipe.execute()[1])
+
+    depth = _best_effort("join", join)
+    if depth is not None:
+        rollups.queue_joined(depth=depth)
 
 
-def line_leave(reply_id: int) -> None:
-    """A worker took the reply, or it ended without one."""
-    _best_effort("leave", lambda r: r.zrem(_key("waiting"), str(reply_id)))
+def line_leave(reply_id: int) -> int | None:
+    """A worker took the reply, or it ended without one: the line's depth after it left
+    (None while Redis is unreachable)."""
+
+    def leave(client: redis.Redis) -> int:
+        pipe = client.pipeline(transaction=False)
+        pipe.zrem(_key("waiting"), str(reply_id))
+        pipe.zcard(_key("waiting"))
+        return int(pipe.execute()[1])
+
+    return _best_effort("leave", leave)
 
 
 def line_finished(start_s: float | None) -> None:
@@ -254,11 +274,12 @@ def line_reconcile(pending_ids: set[int]) -> int:
     return len(stale) + len(missing)
 
 
-def _best_effort(what: str, write: Callable[[redis.Redis], object]) -> None:
+def _best_effort(what: str, write: Callable[[redis.Redis], T]) -> T | None:
     try:
-        write(shared_redis())
+        return write(shared_redis())
     except redis.RedisError:
         logger.warning("line: could not %s (Redis unreachable); the reaper reconciles", what)
+        return None
 
 
 # -- telling waiting customers their place (web processes) ----------------------------

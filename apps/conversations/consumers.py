@@ -15,6 +15,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
+from apps.config import logs
 from apps.config.channel_layer import RejoinsGroups
 from apps.conversations import notices, protocol, ratelimit, realtime, services
 from apps.conversations.admission import Place, place_watcher
@@ -193,6 +194,7 @@ class ChatConsumer(RejoinsGroups, AsyncWebsocketConsumer):
             session_key=session_key
         )
         self.group = realtime.conversation_group(self.conversation.uuid.hex)
+        logs.bind(conversation_id=self.conversation.id)  # every line this socket logs
         await self.join_group(self.group)
 
     async def resync(self, since: float) -> None:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from apps.conversations import realtime
 from apps.conversations.models import Conversation, Message
 from apps.conversations.notices import handoff_notice
+from apps.ops import rollups
 from apps.ops.flags import Flags, current_flags
 from apps.ops.hours import BusinessHours
 from apps.sentiment.escalation import EscalationPolicy, escalation_reason
@@ -86,7 +87,20 @@ def conversation_escalate(
     )
     group = conversation.uuid.hex
     transaction.on_commit(lambda: realtime.publish_to_staff(group, event.id))
+    transaction.on_commit(lambda: handoff_recorded(reason))
     return handoff_notice_for(conversation, config, now)
+
+
+def handoff_recorded(reason: str) -> None:
+    rollups.handoff(reason=reason)
+    waiting_for_person_recorded()
+
+
+def waiting_for_person_recorded() -> None:
+    """Sample, for the dashboard, how many conversations wait for a person: called after
+    each change to that number (an escalation, a takeover, a close)."""
+    waiting = Conversation.objects.filter(status=Conversation.Status.WAITING_HUMAN).count()
+    rollups.waiting_for_person(conversations=waiting)
 
 
 def handoff_notice_for(

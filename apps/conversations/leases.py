@@ -34,6 +34,7 @@ from apps.conversations.admission import line_join, line_leave, line_reconcile
 from apps.conversations.models import Message
 from apps.conversations.selectors import replies_in
 from apps.inference.canned import apology
+from apps.ops import rollups
 from apps.ops.counters import observe_reply
 
 logger = logging.getLogger(__name__)
@@ -93,8 +94,10 @@ def reply_claim(*, message_id: int) -> Claim | None:
     )
     if claimed != 1:
         return None
-    line_leave(message_id)
+    depth = line_leave(message_id)
     reply = Message.objects.select_related("conversation").get(id=message_id)
+    waited_ms = int((now - reply.created_at).total_seconds() * 1000)
+    rollups.reply_taken(waited_ms=waited_ms, depth=depth)
     return Claim(reply=reply, attempt=reply.attempt)
 
 

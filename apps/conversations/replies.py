@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from apps.config.logs import log_context
 from apps.conversations import realtime
 from apps.conversations.admission import line_depth, line_finished
 from apps.conversations.cancellation import is_cancel_requested
@@ -51,7 +52,8 @@ def reply_generate(*, message_id: int) -> None:
     if claim is None:
         logger.info("reply %s already claimed or gone; skipping", message_id)
         return
-    _ReplyWriter(claim).run()
+    with log_context(conversation_id=claim.reply.conversation_id, message_id=message_id):
+        _ReplyWriter(claim).run()
 
 
 # -- draining on SIGTERM -------------------------------------------------------------
@@ -228,7 +230,7 @@ class _ReplyWriter:
         outcome = stream.outcome
         text = self.text + self.pending
         line_finished(None if outcome.ttft_ms is None else outcome.ttft_ms / 1000)
-        observe_done(outcome)
+        observe_done(outcome, self.reply)
         self._checkpoint(
             realtime.reply_end(self.reply.id, text, outcome.route, outcome.ttft_ms),
             final=True,
@@ -236,7 +238,19 @@ class _ReplyWriter:
         )
 
 
-def observe_done(outcome: ReplyOutcome) -> None:
+def observe_done(outcome: ReplyOutcome, reply: Message) -> None:
+    """Count a reply that ended well, and log it: its ids and figures, never its text."""
+    logger.info(
+        "reply finished",
+        extra={
+            "conversation_id": reply.conversation_id,
+            "message_id": reply.id,
+            "route": outcome.route,
+            "fallback_reason": outcome.fallback_reason,
+            "ttft_ms": outcome.ttft_ms,
+            "total_ms": outcome.total_ms,
+        },
+    )
     observe_reply(
         route=outcome.route,
         fallback_reason=outcome.fallback_reason,

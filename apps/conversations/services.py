@@ -39,6 +39,7 @@ from apps.conversations.selectors import (
     open_conversation_for_session,
 )
 from apps.inference.service import EdgeReply, edge_reply
+from apps.ops import rollups
 from apps.ops.flags import Flags, current_flags
 
 logger = logging.getLogger(__name__)
@@ -105,6 +106,7 @@ def message_post(
             lease_until=pending_lease(),
         )
     transaction.on_commit(lambda: _announce_customer_message(conversation, customer_message))
+    transaction.on_commit(partial(rollups.customer_message, sentiment=customer_message.sentiment))
     return PostResult(customer_message=customer_message, created=True, reply=reply)
 
 
@@ -201,7 +203,7 @@ def _reply_answer_now(reply: Message, edge: EdgeReply) -> tuple[realtime.ServerE
     )
     if not answered:
         return ()
-    observe_done(outcome)
+    observe_done(outcome, reply)
     events = (
         realtime.reply_start(reply.id, reply.reply_to_id),
         realtime.reply_delta(reply.id, len(edge.text), edge.text),

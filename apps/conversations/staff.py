@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from apps.conversations import cancellation, notices, realtime
 from apps.conversations.admission import line_leave
+from apps.conversations.escalation import waiting_for_person_recorded
 from apps.conversations.models import Conversation, Message
 
 logger = logging.getLogger(__name__)
@@ -95,6 +96,7 @@ def conversation_take_over(*, conversation_id: int, agent: AbstractBaseUser) -> 
         conversation, agent, Message.Event.TAKEOVER, f"{agent_name(agent)} took over"
     )
     transaction.on_commit(lambda: _announce_takeover(conversation, agent, cancelled, event.id))
+    transaction.on_commit(waiting_for_person_recorded)
     return Takeover(conversation, cancelled)
 
 
@@ -194,6 +196,7 @@ def conversation_close(*, conversation_id: int, agent: AbstractBaseUser) -> Conv
     text = notices.closed(conversation.language)
     transaction.on_commit(lambda: cancellation.request_cancel(conversation.uuid.hex, cancelled))
     transaction.on_commit(lambda: _announce(conversation, "closed", text, event.id))
+    transaction.on_commit(waiting_for_person_recorded)
     return conversation
 
 

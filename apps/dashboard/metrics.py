@@ -1,17 +1,24 @@
-"""Prometheus: what every process shares, read at scrape time, beside this process's counters.
+"""Prometheus: what every process shares, read at scrape time, beside the processes' counters.
 
 The counters live on the ops floor (``apps.ops.counters``) so that workers and consumers
 can bump them without reading the roof. This collector reads breakers, engines, the reply
 queue and the answer cache, so any process's ``/metrics`` reports them consistently.
+
+With ``PROMETHEUS_MULTIPROC_DIR`` set (multiprocess mode), every web and worker process on
+a host writes its counters to files there, and a scrape of any one of them reads the
+host's sum: scrape one target per host. Without it, each process serves only its own
+counters: scrape every web process and every worker's port.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 
+from django.conf import settings
 from django.utils.crypto import salted_hmac
-from prometheus_client import REGISTRY
+from prometheus_client import REGISTRY, CollectorRegistry, multiprocess
 from prometheus_client.core import GaugeMetricFamily, Metric
 
 from apps.conversations.selectors import replies_waiting
@@ -76,9 +83,23 @@ def _answer_cache() -> Iterator[Metric]:
 _registered = False
 
 
-def register_shared_state() -> None:
-    """Add the collector to the default registry once per process (web or worker)."""
+def scrape_registry() -> CollectorRegistry:
+    """What a scrape of this process reads: the shared state, and in multiprocess mode the
+    counters of every process on the host (read afresh from their files), else this
+    process's own."""
+    if settings.PROMETHEUS_MULTIPROC_DIR:
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry, path=settings.PROMETHEUS_MULTIPROC_DIR)
+        registry.register(SharedStateCollector())
+        return registry
     global _registered
-    if not _registered:
+    if not _registered:  # once per process (web or worker)
         REGISTRY.register(SharedStateCollector())
         _registered = True
+    return REGISTRY
+
+
+def forget_this_process() -> None:
+    """On exit in multiprocess mode: this process's open-socket gauge stops counting."""
+    if settings.PROMETHEUS_MULTIPROC_DIR:
+        multiprocess.mark_process_dead(os.getpid(), path=settings.PROMETHEUS_MULTIPROC_DIR)

@@ -11,4 +11,7 @@ urlpatterns = [
     path("", views.ops_page, name="page"),
     path("flags/", views.flags_save, name="flags_save"),
     path("status/", views.ops_status, name="status"),
+    path("plots/", views.plots, name="plots"),
+    path("outcomes/", views.outcomes, name="outcomes"),
+    path("outcomes.csv", views.outcomes_export, name="outcomes_csv"),
 ]

@@ -1,5 +1,6 @@
 """The roof's pages: the ops page (routing flags as an htmx form, breaker states, the audit
-trail), ``/metrics`` and ``/healthz``. Writes go through the ops floor's services."""
+trail, live plots, AI outcomes and their CSV), ``/metrics`` and ``/healthz``. Writes go
+through the ops floor's services."""
 
 from __future__ import annotations
 
@@ -7,13 +8,23 @@ import hmac
 import ipaddress
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseForbidden,
+    JsonResponse,
+)
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from apps.dashboard.forms import outcome_range, outcomes_context
 from apps.dashboard.health import health_report
-from apps.dashboard.metrics import register_shared_state
+from apps.dashboard.metrics import scrape_registry
+from apps.dashboard.outcomes import outcome_report, outcomes_csv
+from apps.dashboard.plots import WINDOWS, plot_data
 from apps.inference.breakers import breaker_snapshot
 from apps.ops.forms import RoutingFlagsForm
 from apps.ops.permissions import ops_required
@@ -24,8 +35,44 @@ from apps.ops.services import flags_update
 @require_GET
 @ops_required
 def ops_page(request: HttpRequest) -> HttpResponse:
-    context = {"form": RoutingFlagsForm(instance=flags_row()), **_status_context()}
+    context = {
+        "form": RoutingFlagsForm(instance=flags_row()),
+        "windows": WINDOWS,
+        **_status_context(),
+        **outcomes_context(request.GET),
+    }
     return render(request, "dashboard/ops.html", context)
+
+
+@require_GET
+@ops_required
+def plots(request: HttpRequest) -> JsonResponse:
+    """The live plots' data for one window (``?window=15m|1h|24h``), polled by the page."""
+    window = request.GET.get("window", "15m")
+    if window not in WINDOWS:
+        return JsonResponse({"error": f"window must be one of {', '.join(WINDOWS)}"}, status=400)
+    return JsonResponse(plot_data(window))
+
+
+@require_GET
+@ops_required
+def outcomes(request: HttpRequest) -> HttpResponse:
+    context = outcomes_context(request.GET)
+    status = 400 if context["range_form"].errors else 200
+    return render(request, "dashboard/_outcomes.html", context, status=status)
+
+
+@require_GET
+@ops_required
+def outcomes_export(request: HttpRequest) -> HttpResponse:
+    form = outcome_range(request.GET)
+    if not form.is_valid():
+        return HttpResponseBadRequest(form.errors.as_text(), content_type="text/plain")
+    start, end = form.range()
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="surgedesk-outcomes-{start}-{end}.csv"'
+    outcomes_csv(outcome_report(start, end), response)
+    return response
 
 
 @require_POST
@@ -64,8 +111,7 @@ def metrics(request: HttpRequest) -> HttpResponse:
             raise Http404("metrics are off: set METRICS_TOKEN")
     elif not _bearer_matches(request, settings.METRICS_TOKEN):
         return HttpResponseForbidden("metrics need Authorization: Bearer <METRICS_TOKEN>")
-    register_shared_state()
-    return HttpResponse(generate_latest(REGISTRY), content_type=CONTENT_TYPE_LATEST)
+    return HttpResponse(generate_latest(scrape_registry()), content_type=CONTENT_TYPE_LATEST)
 
 
 def _bearer_matches(request: HttpRequest, token: str) -> bool:

@@ -17,6 +17,7 @@ from django.conf import settings
 
 from apps.config.redis_client import shared_redis
 from apps.inference.registry import MODEL_ROUTES
+from apps.ops import rollups
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +103,18 @@ class _FailOpenRedisStorage(pybreaker.CircuitRedisStorage):
             logger.warning("breaker state not initialised: Redis unreachable")  # done on read
 
 
+class _RollupListener(pybreaker.CircuitBreakerListener):
+    """Puts each state change this process makes or notices on the dashboard's timeline."""
+
+    def state_change(
+        self,
+        cb: pybreaker.CircuitBreaker,
+        old_state: pybreaker.CircuitBreakerState | None,
+        new_state: pybreaker.CircuitBreakerState,
+    ) -> None:
+        rollups.breaker_changed(backend=str(cb.name), state=str(new_state.name))
+
+
 def _make_breaker(backend: str) -> pybreaker.CircuitBreaker:
     storage = _FailOpenRedisStorage(
         pybreaker.STATE_CLOSED,
@@ -115,6 +128,7 @@ def _make_breaker(backend: str) -> pybreaker.CircuitBreaker:
         # A cancelled reply says nothing about the backend's health.
         exclude=[AttemptCancelled, GeneratorExit],
         state_storage=storage,
+        listeners=[_RollupListener()],
         name=backend,
         # Re-raise the attempt's own error on trip, so the caller sees why it failed.
         throw_new_error_on_trip=False,

@@ -29,6 +29,8 @@ def check(**env: str) -> subprocess.CompletedProcess:
         ({"CHAT_MAX_MESSAGE_CHARS": "lots"}, "CHAT_MAX_MESSAGE_CHARS"),
         ({"CHAT_MAX_MESSAGE_CHARS": "0"}, "CHAT_MAX_MESSAGE_CHARS"),
         ({"DEBUG": "perhaps"}, "DEBUG"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
+        ({"PROMETHEUS_MULTIPROC_DIR": "/nonexistent/prometheus"}, "PROMETHEUS_MULTIPROC_DIR"),
         ({"SURGEDESK_ENV": "production"}, "SECRET_KEY"),
         # Whatever DEBUG says, production needs a key of its own.
         ({"SURGEDESK_ENV": "production", "DEBUG": "true"}, "SECRET_KEY"),

@@ -1,0 +1,159 @@
+"""Per-minute rollups of what the desk does, written as it happens, for the ops dashboard.
+
+Web and worker processes record each event with one pipelined round trip to Redis. Each
+minute has two keys that live ``ROLLUP_TTL_S`` (over a day, so the 24 h plot is whole):
+
+- a hash of counts: ``reply:<route>``, ``fallback:<reason>``, ``ttft:<bucket>`` (a TTFT
+  histogram, so percentiles can be taken over any run of minutes), ``sentiment:<label>``,
+  ``handoff:<reason>``; and of the last value a gauge took in the minute, ``last:<gauge>``;
+- a sorted set of the highest value each gauge reached in the minute (``ZADD GT``):
+  ``queue_depth``, ``queue_wait_ms``, ``waiting_human``, ``breaker:<backend>``.
+
+Rollups are for eyes, never the truth (Postgres is): a Redis error loses the event and is
+logged, and the caller carries on. They read no app, so every floor may record.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import redis
+from django.conf import settings
+
+from apps.config.redis_client import shared_redis
+
+logger = logging.getLogger(__name__)
+
+ROLLUP_TTL_S = 26 * 3600
+MINUTE_S = 60
+# Upper bounds (ms) of the TTFT histogram's buckets; a last one, "inf", takes the rest.
+TTFT_BUCKETS_MS: tuple[int, ...] = (
+    25, 50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 7500, 10000, 20000,
+)  # fmt: skip
+# A breaker's state as a level, so the worst state of a minute is its highest.
+BREAKER_LEVELS = {"closed": 0, "half-open": 1, "open": 2}
+
+
+def _key(minute: int) -> str:
+    # Live stacks and deployments sharing one Redis db keep apart, as the broker does.
+    return f"{settings.CELERY_KEY_PREFIX}surgedesk:rollup:{minute}"
+
+
+def _peak_key(minute: int) -> str:
+    return _key(minute) + ":peak"
+
+
+def minute_of(at: float) -> int:
+    """The minute (epoch seconds at its start) that ``at`` falls in."""
+    return int(at // MINUTE_S) * MINUTE_S
+
+
+def ttft_bucket(ttft_ms: float) -> str:
+    index = bisect.bisect_left(TTFT_BUCKETS_MS, ttft_ms)
+    return str(TTFT_BUCKETS_MS[index]) if index < len(TTFT_BUCKETS_MS) else "inf"
+
+
+def record(
+    *,
+    counts: Mapping[str, int] | None = None,
+    gauges: Mapping[str, float] | None = None,
+    at: float | None = None,
+) -> None:
+    """Add ``counts`` to the current minute and set each of ``gauges`` (its last value and
+    its peak in the minute), in one round trip."""
+    minute = minute_of(time.time() if at is None else at)
+    pipe = shared_redis().pipeline(transaction=False)
+    for name, amount in (counts or {}).items():
+        pipe.hincrby(_key(minute), name, amount)
+    if gauges:
+        pipe.hset(_key(minute), mapping={f"last:{name}": value for name, value in gauges.items()})
+        pipe.zadd(_peak_key(minute), dict(gauges), gt=True)
+        pipe.expire(_peak_key(minute), ROLLUP_TTL_S)
+    pipe.expire(_key(minute), ROLLUP_TTL_S)
+    try:
+        pipe.execute()
+    except redis.RedisError:
+        logger.warning("rollup not recorded (Redis unreachable)")
+
+
+# -- the events ---------------------------------------------------------------------
+
+
+def reply_finished(*, route: str, fallback_reason: str, ttft_ms: int | None) -> None:
+    counts = {f"reply:{route or 'none'}": 1}
+    if fallback_reason:
+        counts[f"fallback:{fallback_reason}"] = 1
+    if ttft_ms is not None:
+        counts[f"ttft:{ttft_bucket(ttft_ms)}"] = 1
+    record(counts=counts)
+
+
+def customer_message(*, sentiment: str) -> None:
+    record(counts={f"sentiment:{sentiment or 'none'}": 1})
+
+
+def handoff(*, reason: str) -> None:
+    record(counts={f"handoff:{reason}": 1})
+
+
+def queue_joined(*, depth: int) -> None:
+    record(gauges={"queue_depth": depth})
+
+
+def reply_taken(*, waited_ms: int, depth: int | None) -> None:
+    """A worker took a reply that waited ``waited_ms`` since the customer's message and
+    left ``depth`` behind it (None: unknown)."""
+    gauges = {"queue_wait_ms": waited_ms}
+    if depth is not None:
+        gauges["queue_depth"] = depth
+    record(gauges=gauges)
+
+
+def waiting_for_person(*, conversations: int) -> None:
+    record(gauges={"waiting_human": conversations})
+
+
+def breaker_changed(*, backend: str, state: str) -> None:
+    record(gauges={f"breaker:{backend}": BREAKER_LEVELS.get(state, 0)})
+
+
+# -- reading ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Minute:
+    start: int  # epoch seconds
+    counts: dict[str, int] = field(default_factory=dict)
+    last: dict[str, float] = field(default_factory=dict)
+    peaks: dict[str, float] = field(default_factory=dict)
+
+
+def minutes_between(first: int, last: int) -> list[Minute]:
+    """Every minute from ``first`` to ``last`` (minute starts), oldest first, in one round
+    trip; a minute nothing happened in is empty."""
+    starts = range(minute_of(first), minute_of(last) + 1, MINUTE_S)
+    pipe = shared_redis().pipeline(transaction=False)
+    for start in starts:
+        pipe.hgetall(_key(start))
+        pipe.zrange(_peak_key(start), 0, -1, withscores=True)
+    replies = pipe.execute()
+    return [
+        _minute(start, replies[2 * index], replies[2 * index + 1])
+        for index, start in enumerate(starts)
+    ]
+
+
+def _minute(start: int, raw: dict[bytes, bytes], peaks: list[tuple[bytes, float]]) -> Minute:
+    counts: dict[str, int] = {}
+    last: dict[str, float] = {}
+    for name, value in raw.items():
+        key = name.decode()
+        if key.startswith("last:"):
+            last[key.removeprefix("last:")] = float(value)
+        else:
+            counts[key] = int(value)
+    return Minute(start, counts, last, {name.decode(): score for name, score in peaks})
