@@ -10,8 +10,8 @@ later run, and a question whose vector cannot be had is matched lexically.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
@@ -42,33 +42,32 @@ class PackagedEmbedderPlaceholder:
         raise EmbeddingUnavailable("no offline embedder yet: set EMBEDDINGS_BASE_URL")
 
 
-_lock = threading.Lock()
-_endpoints: dict[tuple[str, str, str, int, int], Embedder] = {}
-
-
 def configured_embedder() -> Embedder:
-    """This process's embedder for the current settings (one client and breaker each)."""
+    """This process's embedder for the current settings."""
     if not settings.EMBEDDINGS_BASE_URL:
         return PackagedEmbedderPlaceholder()
-    # Imported on first use: a process without an endpoint never loads the openai SDK (and
-    # the endpoint module builds on this module's Protocol).
-    from apps.faq.embedding_endpoint import EndpointEmbedder
-
-    key = (
+    return _endpoint(
         settings.EMBEDDINGS_BASE_URL,
         settings.EMBEDDINGS_MODEL,
         settings.EMBEDDINGS_API_KEY,
         settings.EMBEDDINGS_TIMEOUT_MS,
         settings.EMBEDDINGS_BATCH_SIZE,
     )
-    with _lock:
-        if key not in _endpoints:
-            base_url, model, api_key, timeout_ms, batch_size = key
-            _endpoints[key] = EndpointEmbedder(
-                base_url=base_url,
-                model=model,
-                api_key=api_key,
-                timeout_s=timeout_ms / 1000,
-                batch_size=batch_size,
-            )
-        return _endpoints[key]
+
+
+@lru_cache(maxsize=8)
+def _endpoint(
+    base_url: str, model: str, api_key: str, timeout_ms: int, batch_size: int
+) -> Embedder:
+    """One client (connection pool) and breaker per process and configuration."""
+    # Imported on first use: a process without an endpoint never loads the openai SDK (and
+    # the endpoint module builds on this module's Protocol).
+    from apps.faq.embedding_endpoint import EndpointEmbedder
+
+    return EndpointEmbedder(
+        base_url=base_url,
+        model=model,
+        api_key=api_key,
+        timeout_s=timeout_ms / 1000,
+        batch_size=batch_size,
+    )
