@@ -37,7 +37,6 @@ class FaqEntryAdmin(admin.ModelAdmin):
     list_filter = ("language", "enabled", TagFilter)
     search_fields = ("external_id", "question", "answer")
     readonly_fields = ("hit_count", "created_at", "updated_at", "embedding_model", "embedded_at")
-    exclude = ("embedding",)
     actions = ("enable_entries", "disable_entries")
 
     def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:

@@ -3,8 +3,8 @@
 Every write that changes what customers can be told ends in ``_faq_changed`` after commit: it
 bumps the retrieval index version (every web and worker process rebuilds on its next match) and
 kills the whole answer cache, since a cached reply may quote the old entry. Imported and saved
-entries are then embedded by the ``faq.embed_entries`` task on the background lane, which bumps
-the index version again once their vectors are stored.
+entries are then embedded by the ``faq.embed_entries`` task on the background lane, which does
+the same once their vectors are stored.
 """
 
 from __future__ import annotations
@@ -221,7 +221,8 @@ def faq_entries_embed(
     while its text is still the one embedded: a run killed half-way keeps the batches it
     finished and holds nothing, and running again does only the rest (``on_batch`` is told
     each batch's size). An embedder that fails ends the run, reported, never raised. Once
-    vectors are stored, every process's index is told to rebuild.
+    vectors are stored, every process's index is told to rebuild (and the answer cache,
+    filled by matches made without them, is emptied).
     """
     embedder = embedder or configured_embedder()
     ids = sorted(set(entry_ids))
@@ -237,7 +238,7 @@ def faq_entries_embed(
         if on_batch is not None:
             on_batch(len(batch))
     if report.embedded:
-        retrieval.mark_stale()
+        _faq_changed()  # new vectors change what a question matches
     return report
 
 

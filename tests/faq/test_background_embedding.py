@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import signal
 
 import pytest
 from django.core.management import call_command
@@ -95,3 +97,24 @@ def test_an_edit_re_embeds_only_that_entry_and_tells_every_index(catalog, admin_
     # The save told every index once; the stored vector, once more.
     wait_until(lambda: index_version() == version + 2)
     assert all(row.any() for row in vectors_for(faq_index_docs(), configured_embedder()))
+
+
+def test_a_worker_killed_mid_import_leaves_whole_batches_and_the_next_run_does_the_rest(
+    background_worker, stack_faq_keys, endpoint, transactional_db, write_file
+):
+    """Last in this module: it kills the module's worker."""
+    rows = [{"id": f"q{i}", "question": f"Question number {i}?", "answer": "…", "lang": "en"}
+            for i in range(40)]  # fmt: skip
+    path = write_file("big.jsonl", "\n".join(json.dumps(row) for row in rows))
+    call_command("faq_import", str(path), "--no-progress", stdout=io.StringIO())
+    stored = FaqEntry.objects.exclude(embedding=None)
+    wait_until(lambda: stored.exists())
+    os.killpg(background_worker.pid, signal.SIGKILL)  # no time to finish anything
+    background_worker.wait()
+    # Each batch (two entries here) was stored in one transaction or not at all.
+    embedded = stored.count()
+    assert embedded < 40 and embedded % 2 == 0
+
+    out = io.StringIO()
+    call_command("faq_embed", "--no-progress", stdout=out)
+    assert f"{40 - embedded} embedded; 40 of 40 embedded, 0 waiting" in out.getvalue()
