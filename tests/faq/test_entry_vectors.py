@@ -149,3 +149,10 @@ def test_an_import_that_waits_for_embedding_gives_up_when_nothing_moves(endpoint
         call_command("faq_import", str(path), "--wait", "0.5", "--no-progress", stdout=out)
     assert "0 of 1 embedded" in out.getvalue()
     assert FaqEntry.objects.filter(external_id="a").exists()
+
+
+def test_an_import_refuses_a_wait_that_is_not_positive(write_file):
+    path = write_file("one.jsonl", '{"id": "a", "question": "Q?", "answer": "A.", "lang": "en"}')
+    with pytest.raises(CommandError, match="--wait takes a positive number of seconds"):
+        call_command("faq_import", str(path), "--wait", "0", stdout=io.StringIO())
+    assert not FaqEntry.objects.exists()

@@ -49,6 +49,8 @@ class Command(BaseCommand):
         wait: float | None,
         **options,
     ):
+        if wait is not None and wait <= 0:
+            raise CommandError("--wait takes a positive number of seconds")
         with ExitStack() as stack:
             try:
                 fmt = format_for(path, format)
@@ -79,9 +81,12 @@ class Command(BaseCommand):
         model_id = configured_embedder().model_id
         done, moved_at = 0, time.monotonic()
         with tqdm(
-            total=len(entry_ids), desc="faq embedding", unit=" entries", file=sys.stderr,
+            total=len(entry_ids),
+            desc="faq embedding",
+            unit=" entries",
+            file=sys.stderr,
             disable=hidden,
-        ) as bar:  # fmt: skip
+        ) as bar:
             while done < len(entry_ids) and time.monotonic() - moved_at < idle_limit_s:
                 time.sleep(POLL_S)
                 current = faq_embedding_progress(model_id=model_id, entry_ids=entry_ids).current
