@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-import sys
-
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
 from apps.faq.embeddings import configured_embedder
+from apps.faq.management.progress import entries_bar
 from apps.faq.selectors import faq_embedding_progress
 from apps.faq.services import faq_entries_embed
 
@@ -23,13 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args, no_progress: bool, **options):
         embedder = configured_embedder()
         waiting = faq_embedding_progress(model_id=embedder.model_id).waiting
-        with tqdm(
-            total=len(waiting),
-            desc="faq embed",
-            unit=" entries",
-            file=sys.stderr,
-            disable=no_progress,
-        ) as bar:
+        with entries_bar(len(waiting), "faq embed", hidden=no_progress) as bar:
             report = faq_entries_embed(entry_ids=waiting, embedder=embedder, on_batch=bar.update)
         progress = faq_embedding_progress(model_id=embedder.model_id)
         self.stdout.write(

@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from apps.faq.embeddings import configured_embedder
 from apps.faq.formats import FormatError, format_for, read_rows
+from apps.faq.management.progress import entries_bar
 from apps.faq.selectors import faq_embedding_progress
 from apps.faq.services import faq_import_rows
 
@@ -80,13 +81,7 @@ class Command(BaseCommand):
         """A bar over what the background worker has embedded, read from Postgres."""
         model_id = configured_embedder().model_id
         done, moved_at = 0, time.monotonic()
-        with tqdm(
-            total=len(entry_ids),
-            desc="faq embedding",
-            unit=" entries",
-            file=sys.stderr,
-            disable=hidden,
-        ) as bar:
+        with entries_bar(len(entry_ids), "faq embedding", hidden=hidden) as bar:
             while done < len(entry_ids) and time.monotonic() - moved_at < idle_limit_s:
                 time.sleep(POLL_S)
                 current = faq_embedding_progress(model_id=model_id, entry_ids=entry_ids).current
