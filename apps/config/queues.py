@@ -2,7 +2,8 @@
 
 - ``interactive``: customer replies, nothing else. Its workers run the local model and
   the reply reaper; a customer never waits behind batch work.
-- ``background``: everything else (FAQ hit counts today), on a small worker of its own.
+- ``background``: everything else (FAQ hit counts and embedding today), on a small worker
+  of its own.
 
 There is no ``default`` lane: the default queue is ``background``, so a task that slipped
 past the guard test still lands where it cannot delay a reply, and is still consumed.

@@ -396,3 +396,21 @@ if not SHOP_NAME.strip() or not SHOP_PERSONA.strip() or not SHOP_LANGUAGES:
 FAQ_INDEX_RECHECK_S = _positive("FAQ_INDEX_RECHECK_S", 30)
 FAQ_REDIS_PREFIX = env.str("FAQ_REDIS_PREFIX", default="surgedesk:faq:")
 ANSWER_CACHE_TTL_S = _positive("ANSWER_CACHE_TTL_S", 3600)
+
+# FAQ embeddings (apps.faq.embeddings). No base URL: the packaged offline model. A base URL:
+# any OpenAI-compatible embeddings endpoint, which then needs the model to ask it for.
+EMBEDDINGS_BASE_URL = _read("EMBEDDINGS_BASE_URL", str, "").strip()
+if EMBEDDINGS_BASE_URL and not EMBEDDINGS_BASE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(
+        f"EMBEDDINGS_BASE_URL must be an http(s):// URL, got {EMBEDDINGS_BASE_URL!r}"
+    )
+EMBEDDINGS_MODEL = _read("EMBEDDINGS_MODEL", str, "").strip()
+if EMBEDDINGS_BASE_URL and not EMBEDDINGS_MODEL:
+    raise ImproperlyConfigured("EMBEDDINGS_MODEL must be set when EMBEDDINGS_BASE_URL is.")
+EMBEDDINGS_API_KEY = _read("EMBEDDINGS_API_KEY", str, "not-needed")
+# One request's limit, connecting included. A customer's question is embedded on the reply's
+# path: after BREAKER_FAIL_MAX failures in a row the endpoint is skipped for
+# BREAKER_RESET_TIMEOUT_S, so a stalled one costs few replies this wait.
+EMBEDDINGS_TIMEOUT_MS = _positive("EMBEDDINGS_TIMEOUT_MS", 10000)
+# Texts per request: background embedding sends entries in batches this big.
+EMBEDDINGS_BATCH_SIZE = _positive("EMBEDDINGS_BATCH_SIZE", 32)

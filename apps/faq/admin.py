@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from apps.faq import services
+from apps.faq.embeddings import configured_embedder
 from apps.faq.models import FaqEntry
+from apps.faq.selectors import faq_embedding_progress
 
 
 class TagFilter(admin.SimpleListFilter):
@@ -34,8 +36,16 @@ class FaqEntryAdmin(admin.ModelAdmin):
     )
     list_filter = ("language", "enabled", TagFilter)
     search_fields = ("external_id", "question", "answer")
-    readonly_fields = ("hit_count", "created_at", "updated_at")
+    readonly_fields = ("hit_count", "created_at", "updated_at", "embedding_model", "embedded_at")
     actions = ("enable_entries", "disable_entries")
+
+    def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        # Where staff look after an import: how far the background embedding has come.
+        if request.method == "GET":
+            model_id = configured_embedder().model_id
+            progress = faq_embedding_progress(model_id=model_id)
+            self.message_user(request, f"Embeddings ({model_id}): {progress}.", messages.INFO)
+        return super().changelist_view(request, extra_context)
 
     @admin.display(description="question")
     def short_question(self, obj: FaqEntry) -> str:

@@ -22,6 +22,13 @@ class FaqEntry(models.Model):
     hit_count = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The dense vector of embedding_text(entry) (apps.faq.vectors): little-endian float32
+    # bytes, read back with one numpy.frombuffer per row. Which model made it, and a hash of
+    # the text it was made from, tell a stale vector from a current one.
+    embedding = models.BinaryField(null=True)
+    embedding_model = models.CharField(max_length=200, blank=True, editable=False)
+    embedding_hash = models.CharField(max_length=64, blank=True, editable=False)
+    embedded_at = models.DateTimeField(null=True, editable=False)
 
     class Meta:
         ordering = ["external_id"]

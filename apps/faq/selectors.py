@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
 
 from django.db.models import Count, Max
 
 from apps.faq.formats import FaqRow
 from apps.faq.index import IndexDoc
 from apps.faq.models import FaqEntry
+from apps.faq.vectors import CURRENCY_FIELDS, is_current
 
 
 def faq_index_docs() -> list[IndexDoc]:
@@ -27,11 +29,40 @@ def faq_index_docs() -> list[IndexDoc]:
     ]
 
 
-def faq_fingerprint() -> tuple[int, str]:
-    """Changes whenever an entry is added, removed or saved: a cheap staleness check."""
-    stats = FaqEntry.objects.aggregate(count=Count("pk"), latest=Max("updated_at"))
+def faq_fingerprint() -> tuple[int, str, str]:
+    """Changes whenever an entry is added, removed, saved or embedded: a cheap staleness check."""
+    stats = FaqEntry.objects.aggregate(
+        count=Count("pk"), latest=Max("updated_at"), embedded=Max("embedded_at")
+    )
     latest = stats["latest"].isoformat() if stats["latest"] else ""
-    return stats["count"], latest
+    embedded = stats["embedded"].isoformat() if stats["embedded"] else ""
+    return stats["count"], latest, embedded
+
+
+@dataclass(frozen=True)
+class EmbeddingProgress:
+    total: int
+    # Entries whose stored vector is missing, stale, or another model's.
+    waiting: tuple[int, ...]
+
+    @property
+    def current(self) -> int:
+        return self.total - len(self.waiting)
+
+    def __str__(self) -> str:
+        return f"{self.current} of {self.total} embedded, {len(self.waiting)} waiting"
+
+
+def faq_embedding_progress(
+    *, model_id: str, entry_ids: Collection[int] | None = None
+) -> EmbeddingProgress:
+    """How far embedding has come, read from Postgres: for these entries, or all of them."""
+    entries = (
+        FaqEntry.objects.all() if entry_ids is None else FaqEntry.objects.filter(pk__in=entry_ids)
+    )
+    found = list(entries.only(*CURRENCY_FIELDS).order_by("pk"))
+    waiting = tuple(entry.pk for entry in found if not is_current(entry, model_id))
+    return EmbeddingProgress(total=len(found), waiting=waiting)
 
 
 def faq_rows_for_export() -> Iterator[FaqRow]:

@@ -1,28 +1,44 @@
-"""Writes to the FAQ: import, save, delete, hit counting.
+"""Writes to the FAQ: import, save, delete, hit counting, embedding.
 
 Every write that changes what customers can be told ends in ``_faq_changed`` after commit: it
 bumps the retrieval index version (every web and worker process rebuilds on its next match) and
-kills the whole answer cache, since a cached reply may quote the old entry.
+kills the whole answer cache, since a cached reply may quote the old entry. Imported and saved
+entries are then embedded by the ``faq.embed_entries`` task on the background lane, which does
+the same once their vectors are stored.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from apps.config.celery import app as celery_app
+from apps.config.queues import BACKGROUND_QUEUE
 from apps.faq import answer_cache, retrieval
+from apps.faq.embeddings import Embedder, EmbeddingUnavailable, configured_embedder
 from apps.faq.formats import FaqRow, RawRow, RowInvalid, parse_tags, validate_row
 from apps.faq.models import FaqEntry
+from apps.faq.vectors import (
+    CURRENCY_FIELDS,
+    embedding_text,
+    is_current,
+    text_hash,
+    vector_bytes,
+)
 
 logger = logging.getLogger(__name__)
 
 _CONTENT_FIELDS = ("question", "answer", "language", "tags", "enabled")
 _BATCH = 500
+# Sent by name: the task module imports this one.
+EMBED_ENTRIES_TASK = "faq.embed_entries"
 
 
 @dataclass(frozen=True)
@@ -44,6 +60,8 @@ class ImportReport:
     rejected: list[RowError] = field(default_factory=list)
     # id -> every line it appeared on; the last line is the one imported.
     duplicates: dict[str, list[int]] = field(default_factory=dict)
+    # FaqEntry pks of the entries created or updated: the ones to embed.
+    changed_ids: list[int] = field(default_factory=list)
 
     @property
     def imported(self) -> int:
@@ -66,8 +84,9 @@ def faq_import_rows(*, rows: Iterable[RawRow]) -> ImportReport:
     valid = _valid_rows(rows, report)
     with transaction.atomic():
         _upsert(valid, report)
-        if report.created or report.updated:
+        if report.changed_ids:
             transaction.on_commit(_faq_changed)
+            transaction.on_commit(partial(_embed_later, report.changed_ids))
     return report
 
 
@@ -114,6 +133,7 @@ def _upsert(rows: dict[str, FaqRow], report: ImportReport) -> None:
     FaqEntry.objects.bulk_update(to_update, [*_CONTENT_FIELDS, "updated_at"], batch_size=_BATCH)
     report.created += len(to_create)
     report.updated += len(to_update)
+    report.changed_ids = [entry.pk for entry in (*to_create, *to_update)]
 
 
 def _new_entry(row: FaqRow) -> FaqEntry:
@@ -148,6 +168,7 @@ def faq_entry_save(*, entry: FaqEntry) -> FaqEntry:
     with transaction.atomic():
         entry.save()
         transaction.on_commit(_faq_changed)
+        transaction.on_commit(partial(_embed_later, [entry.pk]))
     return entry
 
 
@@ -177,3 +198,76 @@ def faq_record_hit(*, faq_id: str) -> None:
 def _faq_changed() -> None:
     retrieval.mark_stale()
     answer_cache.invalidate_all()
+
+
+@dataclass
+class EmbedReport:
+    embedded: int = 0
+    already_current: int = 0
+    # Entries not embedded because the embedder failed (error), left lexical-only.
+    left: int = 0
+    error: str | None = None
+
+
+def faq_entries_embed(
+    *,
+    entry_ids: Iterable[int],
+    embedder: Embedder | None = None,
+    on_batch: Callable[[int], None] | None = None,
+) -> EmbedReport:
+    """Store a vector for each of these entries whose vector is missing or stale.
+
+    Batches of ``EMBEDDINGS_BATCH_SIZE``, each stored in its own transaction, and a row only
+    while its text is still the one embedded: a run killed half-way keeps the batches it
+    finished and holds nothing, and running again does only the rest (``on_batch`` is told
+    each batch's size). An embedder that fails ends the run, reported, never raised. Once
+    vectors are stored, every process's index is told to rebuild (and the answer cache,
+    filled by matches made without them, is emptied).
+    """
+    embedder = embedder or configured_embedder()
+    ids = sorted(set(entry_ids))
+    size = settings.EMBEDDINGS_BATCH_SIZE
+    report = EmbedReport()
+    for start in range(0, len(ids), size):
+        batch = ids[start : start + size]
+        try:
+            _embed_batch(batch, embedder, report)
+        except EmbeddingUnavailable as exc:
+            report.left, report.error = len(ids) - start, str(exc)
+            break
+        if on_batch is not None:
+            on_batch(len(batch))
+    if report.embedded:
+        _faq_changed()  # new vectors change what a question matches
+    return report
+
+
+def _embed_batch(ids: list[int], embedder: Embedder, report: EmbedReport) -> None:
+    entries = list(FaqEntry.objects.filter(pk__in=ids).only(*CURRENCY_FIELDS))
+    stale = [entry for entry in entries if not is_current(entry, embedder.model_id)]
+    report.already_current += len(entries) - len(stale)
+    if not stale:
+        return
+    texts = [embedding_text(entry) for entry in stale]
+    vectors = embedder.embed(texts)
+    now = timezone.now()
+    with transaction.atomic():
+        for entry, text, vector in zip(stale, texts, vectors, strict=True):
+            unchanged = FaqEntry.objects.filter(
+                pk=entry.pk, question=entry.question, tags=entry.tags
+            )
+            report.embedded += unchanged.update(
+                embedding=vector_bytes(vector),
+                embedding_model=embedder.model_id,
+                embedding_hash=text_hash(text),
+                embedded_at=now,
+            )
+
+
+def _embed_later(entry_ids: list[int]) -> None:
+    """Queue the entries' embedding on the background lane. Best effort: a broker that cannot
+    take it leaves them lexical-only until ``manage.py faq_embed`` (logged)."""
+    try:
+        celery_app.send_task(EMBED_ENTRIES_TASK, args=(entry_ids,), queue=BACKGROUND_QUEUE)
+    except Exception:
+        logger.warning("could not queue embedding of %d FAQ entries", len(entry_ids), exc_info=True)

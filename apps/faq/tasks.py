@@ -7,7 +7,7 @@ import logging
 from celery import shared_task
 
 from apps.config.queues import BACKGROUND_QUEUE
-from apps.faq.services import faq_record_hit
+from apps.faq.services import EMBED_ENTRIES_TASK, faq_entries_embed, faq_record_hit
 
 logger = logging.getLogger(__name__)
 
@@ -17,6 +17,17 @@ RECORD_HIT_TASK = "faq.record_hit"
 @shared_task(name=RECORD_HIT_TASK, queue=BACKGROUND_QUEUE, ignore_result=True)
 def record_hit(faq_id: str) -> None:
     faq_record_hit(faq_id=faq_id)
+
+
+@shared_task(name=EMBED_ENTRIES_TASK, queue=BACKGROUND_QUEUE, ignore_result=True)
+def embed_entries(entry_ids: list[int]) -> None:
+    """Queued after an import or a save (``services._embed_later``)."""
+    report = faq_entries_embed(entry_ids=entry_ids)
+    if report.error:
+        logger.warning("faq embedding: %d entries left lexical-only: %s", report.left, report.error)
+    logger.info(
+        "faq embedding: %d embedded, %d already current", report.embedded, report.already_current
+    )
 
 
 def hit_enqueue(faq_id: str) -> None:

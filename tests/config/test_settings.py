@@ -40,6 +40,8 @@ def check(**env: str) -> subprocess.CompletedProcess:
         ),
         ({"SURGEDESK_ENV": "production", "SECRET_KEY": ""}, "SECRET_KEY"),
         ({"CHAT_RATE_LIMIT_SESSIONS_IP_PER_MINUTE": "0"}, "CHAT_RATE_LIMIT_SESSIONS_IP_PER_MINUTE"),
+        ({"EMBEDDINGS_BASE_URL": "127.0.0.1:8090/v1"}, "EMBEDDINGS_BASE_URL"),
+        ({"EMBEDDINGS_BASE_URL": "http://127.0.0.1:8090/v1"}, "EMBEDDINGS_MODEL"),
     ],
 )
 def test_it_refuses_an_invalid_value(env, needle):

