@@ -22,6 +22,8 @@ async def key_for(request: HttpRequest, scope: str | None = None) -> ApiKey:
         raise unauthenticated("the API key is unknown or revoked")
     if scope is not None and scope not in key.scopes:
         raise forbidden(scope)
+    # Counted under the key's hash, not its id: ids restart with a new database, and
+    # Redis keeps counting.
     wait_s = await ratelimit.retry_after_rate(services.rate_of(key), "api", key.key_hash[:16])
     if wait_s is not None:
         raise rate_limited(wait_s)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -11,7 +12,12 @@ from apps.api.completions import CustomerTurn
 from apps.api.errors import ApiError
 from apps.api.selectors import Answer
 
+logger = logging.getLogger(__name__)
+
 MODEL_ID = "surgedesk"
+SERVER_ERROR = ApiError(
+    503, "the desk is briefly unavailable; retry", type="server_error", code="unavailable"
+)
 
 
 def extension(answer: Answer) -> dict[str, Any]:
@@ -107,6 +113,11 @@ class Chunks:
             answer = await self.turn.answer()
         except ApiError as exc:
             yield _event(exc.body())
+            yield "data: [DONE]\n\n"
+            return
+        except Exception:  # the status went out already: say so in the stream, as OpenAI does
+            logger.exception("streaming completion %s failed", self.id)
+            yield _event(SERVER_ERROR.body())
             yield "data: [DONE]\n\n"
             return
         if answer.reply_id is None and answer.text:  # who has the conversation now
