@@ -153,19 +153,19 @@ class CustomerTurn:
                 await self.listener.leave()
                 if attempt:
                     raise
-        assert self.received is not None
-        posted = self.received.posted
-        reply = posted.reply if posted.created else services.reply_to(posted.customer_message)
-        self.reply_id = reply.id if reply is not None else None
 
     def _post(self, conversation: Conversation) -> conversations.Received:
         history = self.request.history
         conversations.history_seed(conversation=conversation, turns=history)
         turn = [*history, PromptTurn(role="user", text=self.request.text)]
         msg_id = services.client_msg_id(self.key, self.request.customer, turn, self.idempotency_key)
-        return conversations.message_receive(
+        received = conversations.message_receive(
             conversation=conversation, client_msg_id=msg_id, text=self.request.text
         )
+        posted = received.posted
+        reply = posted.reply if posted.created else services.reply_to(posted.customer_message)
+        self.reply_id = reply.id if reply is not None else None
+        return received
 
     async def pieces(self) -> AsyncIterator[Piece]:
         assert self.listener is not None and self.received is not None

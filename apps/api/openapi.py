@@ -31,6 +31,7 @@ def _errors(*statuses: int) -> dict[str, Any]:
         413: "the body is larger than API_MAX_BODY_BYTES",
         429: "rate_limit_exceeded: the key's limit is full; see Retry-After",
         503: "the desk is briefly unavailable; retry",
+        504: "the reply did not end within API_REPLY_TIMEOUT_S",
     }
     responses = {str(status): _json(_ref("Error"), words[status]) for status in statuses}
     responses.get("405", {}).pop("content", None)  # Django's own, with no body to speak of
@@ -252,7 +253,7 @@ def _paths() -> dict[str, Any]:
                             "text/event-stream": {"schema": {"type": "string"}},
                         },
                     },
-                    **_errors(400, 401, 403, 405, 413, 429, 503),
+                    **_errors(400, 401, 403, 405, 413, 429, 503, 504),
                 },
             }
         },

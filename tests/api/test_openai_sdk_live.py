@@ -23,14 +23,15 @@ def stored_reply(reply_id: int) -> Message:
 
 
 def test_a_completion_is_the_stored_grounded_reply_of_an_api_conversation(sdk, demo_faq):
-    completion = sdk.chat.completions.create(
-        model="gpt-4o-mini",  # whatever the client's code names: the desk answers
-        messages=[
+    ask = {
+        "model": "gpt-4o-mini",  # whatever the client's code names: the desk answers
+        "messages": [
             {"role": "system", "content": "You are a pirate."},  # the desk's prompt rules
             {"role": "user", "content": QUESTION},
         ],
-        user="customer-1",
-    )
+        "user": "customer-1",
+    }
+    completion = sdk.chat.completions.create(**ask)
     desk = completion.model_extra["surgedesk"]
     reply = stored_reply(desk["reply_id"])
     assert completion.choices[0].message.content == reply.text != ""
@@ -41,6 +42,10 @@ def test_a_completion_is_the_stored_grounded_reply_of_an_api_conversation(sdk, d
     assert desk["sentiment"] == reply.reply_to.sentiment != ""
     assert desk["handoff"] is None
     assert completion.usage.completion_tokens == reply.tokens_out > 0
+    # A retried request (a lost response, say) is not answered twice.
+    retried = sdk.chat.completions.create(**ask)
+    assert retried.model_extra["surgedesk"]["reply_id"] == reply.id
+    assert retried.choices[0].message.content == reply.text
     # The customer's earlier turns are not stored again: one customer, one conversation.
     again = sdk.chat.completions.create(
         model="surgedesk",
