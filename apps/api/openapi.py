@@ -226,6 +226,15 @@ SCHEMAS: dict[str, Any] = {
 }
 
 
+def _example(*, stream: bool) -> dict[str, Any]:
+    return {
+        "model": "surgedesk",
+        "messages": [{"role": "user", "content": "How long does shipping take?"}],
+        "user": "customer-42",
+        "stream": stream,
+    }
+
+
 def _paths() -> dict[str, Any]:
     return {
         "/v1/chat/completions": {
@@ -242,7 +251,15 @@ def _paths() -> dict[str, Any]:
                 ],
                 "requestBody": {
                     "required": True,
-                    "content": {"application/json": {"schema": _ref("ChatCompletionRequest")}},
+                    "content": {
+                        "application/json": {
+                            "schema": _ref("ChatCompletionRequest"),
+                            "examples": {
+                                "answer": {"value": _example(stream=False)},
+                                "streamed": {"value": _example(stream=True)},
+                            },
+                        }
+                    },
                 },
                 "responses": {
                     "200": {
@@ -250,7 +267,15 @@ def _paths() -> dict[str, Any]:
                         "chat.completion.chunk objects as data: lines, then data: [DONE]",
                         "content": {
                             "application/json": {"schema": _ref("ChatCompletion")},
-                            "text/event-stream": {"schema": {"type": "string"}},
+                            "text/event-stream": {
+                                "schema": {
+                                    "type": "object",
+                                    "description": "One event: data is a JSON "
+                                    "chat.completion.chunk, or [DONE] last",
+                                    "required": ["data"],
+                                    "properties": {"data": {"type": "string"}},
+                                }
+                            },
                         },
                     },
                     **_errors(400, 401, 403, 405, 413, 429, 503, 504),

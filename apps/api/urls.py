@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from apps.api import views
 
@@ -11,5 +11,6 @@ urlpatterns = [
         name="api-conversation-messages",
     ),
     path("openapi.json", views.openapi_document, name="api-openapi"),
-    path("<path:rest>", views.unknown),
+    # Anything else under /v1/ (newlines included) gets OpenAI's 404, not Django's page.
+    re_path(r"(?s)(?P<rest>.*)\Z", views.unknown),
 ]

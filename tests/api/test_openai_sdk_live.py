@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
+import uuid
 
 import openai
 import pytest
@@ -136,7 +137,9 @@ def test_a_takeover_is_told_to_the_client_and_the_agents_reply_is_pushed_and_fet
     assert fetched["handoff"]["status"] == "human"
 
 
-def test_the_sdk_raises_its_own_errors_for_a_bad_key_and_a_flood(live_stack, sdk, api_key):
+def test_the_sdk_raises_its_own_errors_for_a_bad_key_a_flood_and_a_missing_scope(
+    live_stack, sdk, api_key
+):
     stranger = openai.OpenAI(base_url=sdk.base_url, api_key="sd-not-a-key", max_retries=0)
     with pytest.raises(openai.AuthenticationError) as refused:
         stranger.models.list()
@@ -150,6 +153,11 @@ def test_the_sdk_raises_its_own_errors_for_a_bad_key_and_a_flood(live_stack, sdk
         sdk.models.list()
     assert flooded.value.body["type"] == "rate_limit_exceeded"
     assert int(flooded.value.response.headers["Retry-After"]) >= 1
+
+    ApiKey.objects.filter(id=api_key.key.id).update(scopes=["chat"], rate_limit_per_minute=None)
+    with pytest.raises(openai.PermissionDeniedError) as unscoped:
+        sdk.get(f"/conversations/{uuid.uuid4()}/messages", cast_to=object)
+    assert unscoped.value.body["code"] == "insufficient_scope"
 
     ApiKey.objects.filter(id=api_key.key.id).update(revoked_at="2026-01-01T00:00Z")
     with pytest.raises(openai.AuthenticationError):
