@@ -12,5 +12,5 @@ urlpatterns = [
     ),
     path("openapi.json", views.openapi_document, name="api-openapi"),
     # Anything else under /v1/ (newlines included) gets OpenAI's 404, not Django's page.
-    re_path(r"(?s)(?P<rest>.*)\Z", views.unknown),
+    re_path(r"(?P<rest>[\s\S]*)\Z", views.unknown),
 ]
