@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "simple_history",
     "apps.ops",
     "apps.console",
+    "apps.api",
     "apps.dashboard",
     "apps.demo_model",  # build tooling: `manage.py build_demo_model`
 ]
@@ -308,6 +309,14 @@ QUEUE_NOTICE_AT = _positive("QUEUE_NOTICE_AT", 8)
 CHAT_DB_THREADS = _read("CHAT_DB_THREADS", int, 8)
 if CHAT_DB_THREADS < 0:
     raise ImproperlyConfigured(f"CHAT_DB_THREADS must be >= 0, got {CHAT_DB_THREADS}")
+
+# The OpenAI-compatible API (apps.api): requests a minute per key, unless the key sets its
+# own; the largest request body; how long a request waits for its reply to end; how long
+# a webhook push may take.
+API_RATE_LIMIT_PER_MINUTE = _positive("API_RATE_LIMIT_PER_MINUTE", 60)
+API_MAX_BODY_BYTES = _positive("API_MAX_BODY_BYTES", 1_048_576)
+API_REPLY_TIMEOUT_S = _seconds("API_REPLY_TIMEOUT_S", 120)
+API_WEBHOOK_TIMEOUT_S = _seconds("API_WEBHOOK_TIMEOUT_S", 5)
 
 # /metrics asks for `Authorization: Bearer <METRICS_TOKEN>` when this is set; unset, it is
 # open in dev (`make run`) and off in production.

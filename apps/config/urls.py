@@ -9,5 +9,6 @@ urlpatterns = [
     path("healthz", dashboard_views.healthz, name="healthz"),
     path("metrics", dashboard_views.metrics, name="metrics"),
     path("console/", include("apps.console.urls")),
+    path("v1/", include("apps.api.urls")),
     path("", include("apps.conversations.urls")),
 ]

@@ -38,6 +38,7 @@ class MessageInline(admin.TabularInline):
 class ConversationAdmin(admin.ModelAdmin):
     list_display = (
         "uuid",
+        "channel",
         "status",
         "escalation_reason",
         "sentiment",
@@ -48,6 +49,7 @@ class ConversationAdmin(admin.ModelAdmin):
         "updated_at",
     )
     list_filter = (
+        "channel",
         "status",
         "escalation_reason",
         "sentiment",
@@ -87,6 +89,7 @@ class MessageAdmin(admin.ModelAdmin):
         "created_at",
     )
     list_filter = (
+        "conversation__channel",
         "status",
         "route",
         "fallback_reason",

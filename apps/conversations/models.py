@@ -21,7 +21,13 @@ class Conversation(models.Model):
         HUMAN = "human", "Human"
         CLOSED = "closed", "Closed"
 
+    class Channel(models.TextChoices):
+        WIDGET = "widget"  # the browser widget's websocket
+        API = "api"  # the OpenAI-compatible HTTP API (apps.api)
+
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.WIDGET)
+    # A browser's session key, or, for the API, one key's customer (``apps.api``).
     session_key = models.CharField(max_length=64, db_index=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.AI)
 

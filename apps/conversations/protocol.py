@@ -63,7 +63,7 @@ def parse_client_event(raw: str) -> ClientEvent:
     # Characters, not bytes: never more than the bytes, and free to count.
     if len(raw) > max_frame_bytes():
         raise ProtocolError("frame_too_large", "the frame is larger than any valid message")
-    if _json_depth(raw) > MAX_JSON_DEPTH:
+    if json_depth(raw) > MAX_JSON_DEPTH:
         raise ProtocolError("invalid_json", f"the frame nests deeper than {MAX_JSON_DEPTH}")
     try:
         data = json.loads(raw)
@@ -86,7 +86,12 @@ def _parse_message(data: dict) -> PostMessage:
         client_msg_id = uuid.UUID(raw_id)
     except ValueError:
         raise ProtocolError("invalid_client_msg_id", "client_msg_id must be a UUID") from None
-    text = data.get("text")
+    return PostMessage(client_msg_id=client_msg_id, text=customer_text(data.get("text")))
+
+
+def customer_text(text: object) -> str:
+    """A customer message's text, normalised and checked against the cap; every channel
+    (the widget's socket, the API) takes customer text through here."""
     if not isinstance(text, str):
         raise ProtocolError("invalid_field", "text must be a string")
     if not _encodable(text):
@@ -99,7 +104,7 @@ def _parse_message(data: dict) -> PostMessage:
         raise ProtocolError(
             "text_too_long", f"text is longer than {settings.CHAT_MAX_MESSAGE_CHARS} characters"
         )
-    return PostMessage(client_msg_id=client_msg_id, text=text)
+    return text
 
 
 def _parse_resume(data: dict) -> Resume:
@@ -181,7 +186,7 @@ _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
-def _json_depth(raw: str) -> int:
+def json_depth(raw: str) -> int:
     """How deep the brackets outside strings nest: one linear pass, before any parsing (a
     recursive parser given 20,000 ``[`` would run out of stack)."""
     brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", raw))

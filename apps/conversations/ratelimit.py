@@ -87,11 +87,27 @@ async def retry_after(action: str, *, session: str = "", ip: str) -> int | None:
     """Count one ``action`` (a frame type, ``socket`` or ``session``; see
     ``CHAT_RATE_LIMITS``) against each of its limits: None when it may go ahead, else the
     whole seconds until it may."""
+    windows: list[tuple[RateLimitItem, tuple[str, ...]]] = [
+        (item, (action, scope, identity))
+        for item, scope, identity in _windows(action, session=session, ip=ip)
+    ]
+    return await _first_full(windows)
+
+
+async def retry_after_rate(rate: str, *names: str) -> int | None:
+    """``retry_after`` for a limit that is no customer action's: one ``rate`` (``limits``
+    notation, e.g. an API key's own ``"60/minute"``) counted under ``names``."""
+    return await _first_full([(parse(rate), names)])
+
+
+async def _first_full(windows: list[tuple[RateLimitItem, tuple[str, ...]]]) -> int | None:
+    """Count one hit in each window, in order: the whole seconds until the first full one
+    has room again, or None when none is full."""
     limiter = _limiter()
     try:
-        for item, scope, identity in _windows(action, session=session, ip=ip):
-            if not await limiter.hit(item, action, scope, identity):
-                return _seconds_until(await limiter.get_window_stats(item, action, scope, identity))
+        for item, names in windows:
+            if not await limiter.hit(item, *names):
+                return _seconds_until(await limiter.get_window_stats(item, *names))
     except Exception:  # limits' StorageError: Redis away, or slow
         logger.warning("rate limit unchecked: Redis unreachable")
     return None

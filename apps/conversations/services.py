@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -38,6 +39,7 @@ from apps.conversations.selectors import (
     messages_to_replay,
     open_conversation_for_session,
 )
+from apps.inference.prompts import Turn
 from apps.inference.service import EdgeReply, edge_reply
 from apps.ops import rollups
 from apps.ops.flags import Flags, current_flags
@@ -47,14 +49,16 @@ logger = logging.getLogger(__name__)
 FINAL_STATUSES = (Message.Status.DONE, Message.Status.FAILED, Message.Status.CANCELLED)
 
 
-def conversation_for_session(*, session_key: str) -> Conversation:
-    """The session's open conversation, created on first use."""
+def conversation_for_session(
+    *, session_key: str, channel: str = Conversation.Channel.WIDGET
+) -> Conversation:
+    """The session's open conversation, created on first use (on ``channel``)."""
     conversation = open_conversation_for_session(session_key)
     if conversation is not None:
         return conversation
     try:
         with transaction.atomic():
-            return Conversation.objects.create(session_key=session_key)
+            return Conversation.objects.create(session_key=session_key, channel=channel)
     except IntegrityError:  # a concurrent request created it first
         return open_conversation_for_session(session_key)
 
@@ -108,6 +112,26 @@ def message_post(
     transaction.on_commit(lambda: _announce_customer_message(conversation, customer_message))
     transaction.on_commit(partial(rollups.customer_message, sentiment=customer_message.sentiment))
     return PostResult(customer_message=customer_message, created=True, reply=reply)
+
+
+@transaction.atomic
+def history_seed(*, conversation: Conversation, turns: Sequence[Turn]) -> None:
+    """Store the turns a client brings from before the desk knew its conversation (the
+    API's earlier ``messages``), so the model sees them; once a conversation has
+    messages, the stored transcript is the history and nothing is added."""
+    conversation = Conversation.objects.select_for_update().get(id=conversation.id)
+    if not turns or conversation.messages.exists():
+        return
+    for turn in turns:
+        if turn.role == "user":
+            customer_message_tagged(
+                conversation=conversation, client_msg_id=uuid.uuid4(), text=turn.text
+            )
+        else:
+            Message.objects.create(
+                conversation=conversation, role=Message.Role.ASSISTANT, text=turn.text
+            )
+    conversation.save()
 
 
 def message_escalate_if_due(

@@ -19,6 +19,7 @@ from apps.conversations import cancellation, notices, realtime
 from apps.conversations.admission import line_leave
 from apps.conversations.escalation import waiting_for_person_recorded
 from apps.conversations.models import Conversation, Message
+from apps.conversations.signals import agent_message_posted
 
 logger = logging.getLogger(__name__)
 
@@ -138,6 +139,14 @@ def agent_reply_post(*, conversation_id: int, agent: AbstractBaseUser, text: str
     transaction.on_commit(
         lambda: realtime.publish(
             conversation.uuid.hex, realtime.agent_message(message.id, text, name)
+        )
+    )
+    transaction.on_commit(
+        partial(
+            agent_message_posted.send,
+            sender=Message,
+            message_id=message.id,
+            channel=conversation.channel,
         )
     )
     return message
