@@ -14,13 +14,13 @@ from django.template.loader import render_to_string
 from apps.console import selectors
 from apps.conversations.models import Conversation, Message
 
-# System events that change who holds the conversation, so the action panel must follow.
-STATE_EVENTS = {Message.Event.TAKEOVER, Message.Event.HAND_BACK, Message.Event.CLOSED}
 
-
-def queue_list_html(*, oob: bool = False) -> str:
+def queue_list_html(
+    view: selectors.QueueView, user: AbstractBaseUser | AnonymousUser, *, oob: bool = False
+) -> str:
+    """The agent's page of the queue; pushed ``oob`` over the socket, by id."""
     return render_to_string(
-        "console/_queue_list.html", {"rows": selectors.queue_rows(), "oob": oob}
+        "console/_queue_list.html", {"queue": selectors.queue_page(view, user), "oob": oob}
     )
 
 
@@ -109,7 +109,9 @@ def watch_frames(
         return []
     message = selectors.console_message(event["message_id"])  # each of these names one
     frames: list[WatchFrame] = [row_frame(message)]
-    if message.event in STATE_EVENTS:
+    # The panels follow every row that lands (a customer message, a finished reply, an
+    # escalation, a staff action): the handoff context is live, not refreshed on actions.
+    if event["type"] != "reply.start":
         frames.extend(panel_frames(conversation_id, user))
     return frames
 
