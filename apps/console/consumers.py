@@ -34,15 +34,18 @@ def _is_agent(user) -> bool:
 
 
 class QueueConsumer(RejoinsGroups, AsyncWebsocketConsumer):
-    """Pushes the agent's page of the queue, re-rendered (an htmx out-of-band swap), when it
-    may have changed. The socket's query string names the page (``?filter=…&page=…``, as
-    the page's own URL), so a push keeps the agent's filter and page."""
+    """Tells the agent's page to reload its page of the queue when it may have changed.
+
+    The socket's query string names the page (``?filter=…&page=…``, as the page's own URL),
+    so a reload keeps the agent's filter and page. The push is a small htmx out-of-band
+    element that loads the list over HTTP: a rendered page of the queue is larger than a
+    websocket frame may be, and no database work runs on the socket's side.
+    """
 
     pending: asyncio.Task | None = None
 
     async def connect(self) -> None:
-        self.user = self.scope.get("user")
-        if not await _is_agent(self.user):
+        if not await _is_agent(self.scope.get("user")):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
@@ -71,14 +74,11 @@ class QueueConsumer(RejoinsGroups, AsyncWebsocketConsumer):
         await asyncio.sleep(QUEUE_COALESCE_S)
         try:
             await self._push()
-        except Exception:  # the next change, or a reconnect, pushes the list again
+        except Exception:  # the next change, or a reconnect, pushes again
             logger.exception("queue push failed")
 
     async def _push(self) -> None:
-        html = await database_sync_to_async(rendering.queue_list_html)(
-            self.view, self.user, oob=True
-        )
-        await self.send(text_data=html)
+        await self.send(text_data=rendering.queue_refresh_html(self.view))
 
 
 class ConversationWatchConsumer(RejoinsGroups, AsyncWebsocketConsumer):

@@ -15,13 +15,14 @@ from apps.console import selectors
 from apps.conversations.models import Conversation, Message
 
 
-def queue_list_html(
-    view: selectors.QueueView, user: AbstractBaseUser | AnonymousUser, *, oob: bool = False
-) -> str:
-    """The agent's page of the queue; pushed ``oob`` over the socket, by id."""
-    return render_to_string(
-        "console/_queue_list.html", {"queue": selectors.queue_page(view, user), "oob": oob}
-    )
+def queue_list_html(view: selectors.QueueView, user: AbstractBaseUser | AnonymousUser) -> str:
+    """The agent's page of the queue, for the page's htmx requests."""
+    return render_to_string("console/_queue_list.html", {"queue": selectors.queue_page(view, user)})
+
+
+def queue_refresh_html(view: selectors.QueueView) -> str:
+    """What the queue socket pushes: the page loads ``view`` again (an htmx out-of-band swap)."""
+    return render_to_string("console/_queue_refresh.html", {"view": view})
 
 
 def actions_context(
