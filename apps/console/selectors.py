@@ -79,7 +79,7 @@ def _in_filter(name: str, user: User) -> Q:
 
 
 def queue_conversations(
-    *, filter: str = "all", user: User | None = None
+    *, filter: str, user: User
 ) -> QuerySet[WithAnnotations[Conversation, _QueueAnnotations]]:
     """Open conversations in ``filter``, most urgent first.
 
@@ -91,7 +91,7 @@ def queue_conversations(
     ).order_by("-id")
     return (
         _open_queue()
-        .filter(_in_filter(filter, user or AnonymousUser()))
+        .filter(_in_filter(filter, user))
         .select_related("assigned_agent")
         .annotate(
             last_customer_at=Subquery(customer_messages.values("created_at")[:1]),
