@@ -25,9 +25,10 @@ def live_stack(django_db_setup, django_db_blocker, tmp_path_factory) -> LiveStac
     test database: both lanes, as in production."""
     with django_db_blocker.unblock():
         # The demo model writes a whole answer in ~50 ms; finer coalescing keeps streaming
-        # observable (several deltas per reply) whatever the machine's speed.
+        # observable (several deltas per reply) whatever the machine's speed. The CSAT
+        # sweep runs every second, so a test that makes a conversation idle sees it asked.
         stack = start_live_stack(
-            tmp_path_factory.mktemp("stack"), background=True, REPLY_FLUSH_MS="10"
+            tmp_path_factory.mktemp("stack"), background=True, REPLY_FLUSH_MS="10", CSAT_SWEEP_S="1"
         )
     yield stack
     stack.stop()

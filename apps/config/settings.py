@@ -288,6 +288,8 @@ CHAT_RATE_LIMITS = {
         "ip": "60/minute",
         "global": f"{CHAT_RATE_LIMIT_HANDOFFS_PER_MINUTE}/minute",
     },
+    # A rating is given once; a few tries leave room for fixing a bad frame.
+    "csat": {"session": "10/minute", "ip": f"{CHAT_RATE_LIMIT_IP_PER_MINUTE}/minute"},
     # New sessions (GET / mints one) and socket opens, per client IP: sessions are free.
     "session": {"ip": f"{CHAT_RATE_LIMIT_SESSIONS_IP_PER_MINUTE}/minute"},
     "socket": {"ip": f"{CHAT_RATE_LIMIT_SOCKETS_IP_PER_MINUTE}/minute"},
@@ -296,6 +298,12 @@ CHAT_RATE_LIMITS = {
 # other peer the header is ignored.
 TRUSTED_PROXIES = _read("TRUSTED_PROXIES", list, [])
 REPLY_FLUSH_MS = _positive("REPLY_FLUSH_MS", 25)
+# CSAT (apps.conversations.csat): the widget asks for a rating once, when staff close the
+# conversation or once it has been idle this long (checked every CSAT_SWEEP_S by each
+# background worker). A comment is capped at CSAT_COMMENT_MAX_CHARS.
+CSAT_IDLE_S = _seconds("CSAT_IDLE_S", 900)
+CSAT_SWEEP_S = _seconds("CSAT_SWEEP_S", 30)
+CSAT_COMMENT_MAX_CHARS = _positive("CSAT_COMMENT_MAX_CHARS", 500)
 # Admission control (apps.conversations.admission): a customer who would wait this long
 # for their reply to start is told their place at once, and is told again as the line
 # moves (checked every QUEUE_PLACE_TICK_S); one who has waited this long with no text is

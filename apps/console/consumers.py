@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -20,6 +21,7 @@ from apps.ops.permissions import AGENT, has_role
 
 logger = logging.getLogger(__name__)
 
+CLOSE_BAD_VIEW = 4400  # a queue filter or page that does not exist
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 # Queue changes arriving within this window cost one re-render, not one each.
@@ -32,13 +34,25 @@ def _is_agent(user) -> bool:
 
 
 class QueueConsumer(RejoinsGroups, AsyncWebsocketConsumer):
-    """Pushes the re-rendered queue list (an htmx out-of-band swap) when it may have changed."""
+    """Tells the agent's page to reload its page of the queue when it may have changed.
+
+    The socket's query string names the page (``?filter=…&page=…``, as the page's own URL),
+    so a reload keeps the agent's filter and page. The push is a small htmx out-of-band
+    element that loads the list over HTTP: a rendered page of the queue is larger than a
+    websocket frame may be, and no database work runs on the socket's side.
+    """
 
     pending: asyncio.Task | None = None
 
     async def connect(self) -> None:
         if not await _is_agent(self.scope.get("user")):
             await self.close(code=CLOSE_FORBIDDEN)
+            return
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        try:
+            self.view = selectors.queue_view({key: values[-1] for key, values in query.items()})
+        except selectors.InvalidQueueView:
+            await self.close(code=CLOSE_BAD_VIEW)
             return
         await self.join_group(realtime.QUEUE_GROUP)
         await self.accept()
@@ -60,12 +74,11 @@ class QueueConsumer(RejoinsGroups, AsyncWebsocketConsumer):
         await asyncio.sleep(QUEUE_COALESCE_S)
         try:
             await self._push()
-        except Exception:  # the next change, or a reconnect, pushes the list again
+        except Exception:  # the next change, or a reconnect, pushes again
             logger.exception("queue push failed")
 
     async def _push(self) -> None:
-        html = await database_sync_to_async(rendering.queue_list_html)(oob=True)
-        await self.send(text_data=html)
+        await self.send(text_data=rendering.queue_refresh_html(self.view))
 
 
 class ConversationWatchConsumer(RejoinsGroups, AsyncWebsocketConsumer):

@@ -14,14 +14,15 @@ from django.template.loader import render_to_string
 from apps.console import selectors
 from apps.conversations.models import Conversation, Message
 
-# System events that change who holds the conversation, so the action panel must follow.
-STATE_EVENTS = {Message.Event.TAKEOVER, Message.Event.HAND_BACK, Message.Event.CLOSED}
+
+def queue_list_html(view: selectors.QueueView, user: AbstractBaseUser | AnonymousUser) -> str:
+    """The agent's page of the queue, for the page's htmx requests."""
+    return render_to_string("console/_queue_list.html", {"queue": selectors.queue_page(view, user)})
 
 
-def queue_list_html(*, oob: bool = False) -> str:
-    return render_to_string(
-        "console/_queue_list.html", {"rows": selectors.queue_rows(), "oob": oob}
-    )
+def queue_refresh_html(view: selectors.QueueView) -> str:
+    """What the queue socket pushes: the page loads ``view`` again (an htmx out-of-band swap)."""
+    return render_to_string("console/_queue_refresh.html", {"view": view})
 
 
 def actions_context(
@@ -109,7 +110,9 @@ def watch_frames(
         return []
     message = selectors.console_message(event["message_id"])  # each of these names one
     frames: list[WatchFrame] = [row_frame(message)]
-    if message.event in STATE_EVENTS:
+    # The panels follow every row that lands (a customer message, a finished reply, an
+    # escalation, a staff action): the handoff context is live, not refreshed on actions.
+    if event["type"] != "reply.start":
         frames.extend(panel_frames(conversation_id, user))
     return frames
 

@@ -8,7 +8,7 @@ from typing import cast
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -29,7 +29,8 @@ LOGIN_URL = reverse_lazy("console:login")
 
 
 def console_view(view: View) -> View:
-    """Agents only: anonymous users go to the console login, others get 403; 404 if missing."""
+    """Agents only: anonymous users go to the console login, others get 403; 404 if missing;
+    400 for a queue filter or page that does not exist."""
 
     @wraps(view)
     def wrapped(request: HtmxHttpRequest, *args, **kwargs) -> HttpResponse:
@@ -37,6 +38,8 @@ def console_view(view: View) -> View:
             return view(request, *args, **kwargs)
         except Conversation.DoesNotExist as exc:
             raise Http404("No such conversation.") from exc
+        except selectors.InvalidQueueView as exc:
+            return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
 
     return login_required(agent_required(wrapped), login_url=LOGIN_URL)
 
@@ -44,13 +47,16 @@ def console_view(view: View) -> View:
 @require_GET
 @console_view
 def queue_page(request: HtmxHttpRequest) -> HttpResponse:
-    return render(request, "console/queue.html", {"rows": selectors.queue_rows()})
+    view = selectors.queue_view(request.GET)
+    context = {"queue": selectors.queue_page(view, request.user)}
+    return render(request, "console/queue.html", context)
 
 
 @require_GET
 @console_view
 def queue_list(request: HtmxHttpRequest) -> HttpResponse:
-    return HttpResponse(rendering.queue_list_html())
+    view = selectors.queue_view(request.GET)
+    return HttpResponse(rendering.queue_list_html(view, request.user))
 
 
 @require_GET

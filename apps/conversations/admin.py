@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from apps.conversations.models import Conversation, Message
+from apps.conversations.models import Conversation, Csat, Message
 
 
 class MessageInline(admin.TabularInline):
@@ -12,6 +12,7 @@ class MessageInline(admin.TabularInline):
         "created_at",
         "role",
         "event",
+        "notice_kind",
         "author",
         "status",
         "route",
@@ -31,6 +32,17 @@ class MessageInline(admin.TabularInline):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class CsatInline(admin.StackedInline):
+    model = Csat
+    extra = 0
+    can_delete = False
+    fields = ("trigger", "requested_at", "rating", "comment", "rated_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
         return False
 
 
@@ -62,7 +74,7 @@ class ConversationAdmin(admin.ModelAdmin):
     readonly_fields = ("uuid", "session_key", "created_at", "updated_at")
     list_select_related = ("assigned_agent",)
     date_hierarchy = "created_at"
-    inlines = [MessageInline]
+    inlines = [CsatInline, MessageInline]
 
     def get_search_results(self, request, queryset, search_term):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
@@ -103,3 +115,25 @@ class MessageAdmin(admin.ModelAdmin):
     raw_id_fields = ("conversation", "reply_to", "author")
     readonly_fields = ("created_at", "updated_at", "grounded_on")
     date_hierarchy = "created_at"
+
+
+@admin.register(Csat)
+class CsatAdmin(admin.ModelAdmin):
+    """Ratings as the customers gave them: read only."""
+
+    list_display = ("conversation", "rating", "trigger", "requested_at", "rated_at", "comment")
+    list_filter = ("rating", "trigger", "rated_at")
+    search_fields = ("comment", "conversation__uuid")
+    list_select_related = ("conversation",)
+    date_hierarchy = "requested_at"
+    readonly_fields = (
+        "conversation",
+        "trigger",
+        "requested_at",
+        "rating",
+        "comment",
+        "rated_at",
+    )
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from channels.consumer import get_handler_name
@@ -17,8 +18,9 @@ from django.db import InterfaceError, OperationalError
 
 from apps.config import logs
 from apps.config.channel_layer import RejoinsGroups
-from apps.conversations import notices, protocol, ratelimit, realtime, services
+from apps.conversations import csat, notices, protocol, ratelimit, realtime, services
 from apps.conversations.admission import Place, place_watcher
+from apps.conversations.notice_log import notice_record
 from apps.ops.counters import CHAT_FRAMES, CHAT_SOCKETS
 
 logger = logging.getLogger(__name__)
@@ -42,6 +44,7 @@ _ACTIONS: dict[type, str] = {
     protocol.PostMessage: "message",
     protocol.Resume: "resume",
     protocol.Handoff: "handoff",
+    protocol.CsatSubmit: "csat",
 }
 
 
@@ -64,6 +67,8 @@ class ChatConsumer(RejoinsGroups, AsyncWebsocketConsumer):
             await self.close(code=CLOSE_NO_SESSION)
             return
         self.waiting_replies: set[int] = set()
+        # Replies whose first ``queued`` notice is in the transcript (``_tell_place``).
+        self.told_in_line: set[int] = set()
         # Replies answered at the edge that this socket sent itself: the layer's copies of
         # their events are not sent again. Oldest first; capped should a copy never come.
         self.sent_here: dict[int, None] = {}
@@ -82,6 +87,10 @@ class ChatConsumer(RejoinsGroups, AsyncWebsocketConsumer):
         await self.accept()
         CHAT_SOCKETS.inc()
         logger.info("chat socket opened for conversation %s", self.conversation.uuid)
+        # A rating asked for while this session had no socket here.
+        pending = await _on(_CUSTOMER_DB, csat.csat_pending)(session_key=session_key)
+        if pending is not None:
+            await self._send_event(pending)
 
     async def dispatch(self, message: dict) -> None:
         """As channels' own, less its hop to asgiref's one thread-sensitive thread for
@@ -141,6 +150,8 @@ class ChatConsumer(RejoinsGroups, AsyncWebsocketConsumer):
             await self._post_message(event)
         elif isinstance(event, protocol.Resume):
             await self._resume(event)
+        elif isinstance(event, protocol.CsatSubmit):
+            await self._submit_csat(event)
         else:
             await self._send_event(
                 await _on(_PRIORITY_DB, services.handoff_request)(conversation=self.conversation)
@@ -161,10 +172,23 @@ class ChatConsumer(RejoinsGroups, AsyncWebsocketConsumer):
         if admitted.answer:
             await self._send_answer(reply.id, admitted.answer)
         if admitted.place is not None:
-            await self._tell_place(admitted.place)
+            await self._tell_place(reply.id, admitted.place)
         if admitted.announced:
             self.waiting_replies.add(reply.id)
-            place_watcher().watch(reply.id, self._tell_place, told=admitted.place)
+            tell = partial(self._tell_place, reply.id)
+            place_watcher().watch(reply.id, tell, told=admitted.place)
+
+    async def _submit_csat(self, event: protocol.CsatSubmit) -> None:
+        try:
+            accepted = await _on(_CUSTOMER_DB, csat.csat_submit)(
+                session_key=self.scope["session"].session_key,
+                rating=event.rating,
+                comment=event.comment,
+            )
+        except csat.CsatRefused as exc:
+            await self._send_error(exc.code, detail=exc.detail)
+            return
+        await self._send_event(accepted)
 
     async def _receive_message(self, event: protocol.PostMessage) -> services.Received:
         return await _on(_CUSTOMER_DB, services.message_receive)(
@@ -180,9 +204,20 @@ class ChatConsumer(RejoinsGroups, AsyncWebsocketConsumer):
         for event in events:
             await self._send_event(event)
 
-    async def _tell_place(self, place: Place) -> None:
+    async def _tell_place(self, reply_id: int, place: Place) -> None:
         text = notices.queued(self.conversation.language, place=place.place, wait_s=place.wait_s)
         await self._send_event(realtime.queued_notice(text, place=place.place, wait_s=place.wait_s))
+        if reply_id in self.told_in_line:
+            return
+        # The transcript keeps a reply's first place told (its updates would flood it), for
+        # staff only: the message it answers is stored, whatever becomes of this row.
+        self.told_in_line.add(reply_id)
+        try:
+            await _on(_CUSTOMER_DB, notice_record)(
+                conversation=self.conversation, kind="queued", text=text
+            )
+        except Exception:
+            logger.warning("queued notice of reply %s not kept", reply_id, exc_info=True)
 
     async def _rebind(self) -> None:
         """Staff closed the conversation: move this socket to the session's new one."""
@@ -217,6 +252,7 @@ class ChatConsumer(RejoinsGroups, AsyncWebsocketConsumer):
         reply_id = event.get("message_id") if event["type"].startswith("reply.") else None
         if event["type"] in TEXT_EVENTS and reply_id in self.waiting_replies:
             self.waiting_replies.discard(reply_id)
+            self.told_in_line.discard(reply_id)
             place_watcher().forget([reply_id])  # the customer sees their reply now
         if reply_id in self.sent_here:
             if event["type"] == "reply.end":

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from apps.conversations import realtime
 from apps.conversations.models import Conversation, Message
+from apps.conversations.notice_log import notice_sent
 from apps.conversations.notices import handoff_notice
 from apps.ops import rollups
 from apps.ops.flags import Flags, current_flags
@@ -88,7 +89,8 @@ def conversation_escalate(
     group = conversation.uuid.hex
     transaction.on_commit(lambda: realtime.publish_to_staff(group, event.id))
     transaction.on_commit(lambda: handoff_recorded(reason))
-    return handoff_notice_for(conversation, config, now)
+    notice = handoff_notice_for(conversation, config, now)
+    return notice_sent(conversation=conversation, notice=notice)
 
 
 def handoff_recorded(reason: str) -> None:

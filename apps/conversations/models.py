@@ -3,8 +3,10 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from apps.conversations.protocol import CSAT_MAX, CSAT_MIN
 from apps.ops import vocabulary
 
 
@@ -91,6 +93,8 @@ class Message(models.Model):
         HAND_BACK = "hand_back"
         CLOSED = "closed"
         NOTE = "note"
+        # A notice the customer was sent, word for word (``notice_kind`` says which).
+        NOTICE = "notice"
 
     Route = vocabulary.Route  # one vocabulary for routes: apps/ops/vocabulary.py
 
@@ -105,6 +109,9 @@ class Message(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
     )
     event = models.CharField(max_length=16, choices=Event.choices, blank=True, default="")
+    # ``notice`` events: the kind the customer's ``notice`` carried (queued, handoff,
+    # agent_joined, handed_back, closed) or ``csat`` (the rating request).
+    notice_kind = models.CharField(max_length=16, blank=True, default="")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -163,3 +170,36 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role} message {self.pk} ({self.status})"
+
+
+class Csat(models.Model):
+    """The customer's satisfaction rating of one conversation, asked for once."""
+
+    class Trigger(models.TextChoices):
+        CLOSED = "closed", "Closed by staff"
+        IDLE = "idle", "Idle"
+
+    conversation = models.OneToOneField(Conversation, on_delete=models.CASCADE, related_name="csat")
+    trigger = models.CharField(max_length=8, choices=Trigger.choices)
+    requested_at = models.DateTimeField(db_index=True)
+    # Null until the customer answers; an answer is final (PROTOCOL.md, ``csat.submit``).
+    rating = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(CSAT_MIN), MaxValueValidator(CSAT_MAX)],
+    )
+    comment = models.TextField(blank=True, default="")
+    rated_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = "CSAT rating"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rating__isnull=True)
+                | models.Q(rating__gte=CSAT_MIN, rating__lte=CSAT_MAX),
+                name="csat_rating_in_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"CSAT {self.rating or '-'} for conversation {self.conversation_id}"

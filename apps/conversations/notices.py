@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -42,6 +43,11 @@ HANDOFF_OFFLINE = _(
     "%(when)s. Until then I (the AI assistant) will keep helping you here, and you can "
     "leave the details of your issue in this chat."
 )
+CSAT_REQUEST = _(
+    "How did we do? Please rate this chat from 1 (poor) to 5 (excellent). A comment is welcome "
+    "but optional."
+)
+CSAT_THANKS = _("Thank you for your rating!")
 
 _DAYS = (
     pgettext_lazy("weekday, short", "Mon"),
@@ -90,6 +96,14 @@ def handed_back(language: str) -> str:
 
 def closed(language: str) -> str:
     return customer_text(CLOSED, language)
+
+
+def csat_request(language: str) -> str:
+    return customer_text(CSAT_REQUEST, language)
+
+
+def csat_thanks(language: str) -> str:
+    return customer_text(CSAT_THANKS, language)
 
 
 def handoff_notice(now: datetime, hours: BusinessHours, language: str) -> str:
@@ -165,10 +179,17 @@ _ERRORS = {
     "text_too_long": _("Your message is too long. Please keep it under %(cap)s characters."),
     "unavailable": _("We couldn't take your message just now. It will be sent again shortly."),
     "server_error": _("Something went wrong on our side. Please send your message again."),
+    "comment_too_long": _("Your comment is too long. Please keep it under %(cap)s characters."),
+    "csat_already_given": _("You have already rated this chat. Thank you!"),
+    "csat_not_requested": _("There is no chat to rate yet."),
 }
 
 
 def error_detail(code: str, language: str, *, fallback: str, cap: int) -> str:
-    """The ``detail`` of an ``error`` event: customer words where a customer may see it."""
+    """The ``detail`` of an ``error`` event: customer words where a customer may see it.
+    ``cap`` is the message length cap; a comment's cap is its own."""
     message = _ERRORS.get(code)
-    return fallback if message is None else customer_text(message, language, cap=cap)
+    if message is None:
+        return fallback
+    cap = settings.CSAT_COMMENT_MAX_CHARS if code == "comment_too_long" else cap
+    return customer_text(message, language, cap=cap)

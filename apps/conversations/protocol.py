@@ -49,7 +49,16 @@ class Handoff:
     pass
 
 
-ClientEvent = PostMessage | Resume | Handoff
+@dataclass(frozen=True)
+class CsatSubmit:
+    rating: int
+    comment: str
+
+
+ClientEvent = PostMessage | Resume | Handoff | CsatSubmit
+
+# The rating scale of ``csat.submit``, and of ``Csat.rating``.
+CSAT_MIN, CSAT_MAX = 1, 5
 
 
 def max_frame_bytes() -> int:
@@ -92,12 +101,7 @@ def _parse_message(data: dict) -> PostMessage:
 def customer_text(text: object) -> str:
     """A customer message's text, normalised and checked against the cap; every channel
     (the widget's socket, the API) takes customer text through here."""
-    if not isinstance(text, str):
-        raise ProtocolError("invalid_field", "text must be a string")
-    if not _encodable(text):
-        # UTF-8 (and so Postgres) cannot hold a lone surrogate ("\ud800").
-        raise ProtocolError("invalid_text", "text holds characters that are not text")
-    text = normalize_text(text)
+    text = _clean_text(text, "text")
     if not text:
         raise ProtocolError("empty_text", "text must not be empty")
     if len(text) > settings.CHAT_MAX_MESSAGE_CHARS:
@@ -105,6 +109,30 @@ def customer_text(text: object) -> str:
             "text_too_long", f"text is longer than {settings.CHAT_MAX_MESSAGE_CHARS} characters"
         )
     return text
+
+
+def _parse_csat_submit(data: dict) -> CsatSubmit:
+    rating = data.get("rating")
+    if not _is_int(rating) or not CSAT_MIN <= rating <= CSAT_MAX:
+        raise ProtocolError(
+            "invalid_field", f"rating must be an integer from {CSAT_MIN} to {CSAT_MAX}"
+        )
+    # Optional; what is left after normalising may be empty (no comment).
+    comment = _clean_text(data.get("comment", ""), "comment")
+    cap = settings.CSAT_COMMENT_MAX_CHARS
+    if len(comment) > cap:
+        raise ProtocolError("comment_too_long", f"comment is longer than {cap} characters")
+    return CsatSubmit(rating=rating, comment=comment)
+
+
+def _clean_text(value: object, field: str) -> str:
+    """A text field, normalised (``normalize_text``); "" when nothing visible is left."""
+    if not isinstance(value, str):
+        raise ProtocolError("invalid_field", f"{field} must be a string")
+    if not _encodable(value):
+        # UTF-8 (and so Postgres) cannot hold a lone surrogate ("\ud800").
+        raise ProtocolError("invalid_text", f"{field} holds characters that are not text")
+    return normalize_text(value)
 
 
 def _parse_resume(data: dict) -> Resume:
@@ -209,4 +237,5 @@ _PARSERS: dict[str, Callable[[dict[str, Any]], ClientEvent]] = {
     "message": _parse_message,
     "resume": _parse_resume,
     "handoff": lambda data: Handoff(),
+    "csat.submit": _parse_csat_submit,
 }

@@ -77,6 +77,21 @@ class Notice(TypedDict):
     wait_s: NotRequired[int | None]
 
 
+class CsatRequest(TypedDict):
+    """Rate the conversation: ``text`` asks, in the customer's words; answer ``csat.submit``."""
+
+    type: Literal["csat.request"]
+    text: str
+    reason: str  # ``closed`` (by staff) or ``idle``
+    comment_max: int
+
+
+class CsatAccepted(TypedDict):
+    type: Literal["csat.accepted"]
+    rating: int
+    text: str  # the thanks, in the customer's words
+
+
 class Error(TypedDict):
     type: Literal["error"]
     code: str
@@ -96,6 +111,8 @@ ServerEvent = (
     | AgentMessage
     | AgentTyping
     | Notice
+    | CsatRequest
+    | CsatAccepted
     | Error
 )
 
@@ -166,6 +183,14 @@ def notice(kind: str, text: str) -> Notice:
 
 def queued_notice(text: str, *, place: int, wait_s: int | None) -> Notice:
     return {"type": "notice", "kind": "queued", "text": text, "place": place, "wait_s": wait_s}
+
+
+def csat_request(text: str, *, reason: str, comment_max: int) -> CsatRequest:
+    return {"type": "csat.request", "text": text, "reason": reason, "comment_max": comment_max}
+
+
+def csat_accepted(rating: int, text: str) -> CsatAccepted:
+    return {"type": "csat.accepted", "rating": rating, "text": text}
 
 
 def error(

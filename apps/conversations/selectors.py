@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from django.db.models import QuerySet
+from django.db.models import Avg, Count, Exists, Max, OuterRef, Q, QuerySet
 
-from apps.conversations.models import Conversation, Message
+from apps.conversations.models import Conversation, Csat, Message
+from apps.conversations.protocol import CSAT_MAX, CSAT_MIN
 from apps.inference.prompts import Turn
 
 _PROMPT_ROLES: dict[str, Literal["user", "assistant"]] = {
@@ -69,3 +71,59 @@ def replies_waiting() -> int:
 def replies_waiting_before(reply: Message) -> int:
     """Replies queued before ``reply`` that no worker has started yet: its place in line."""
     return replies_in(Message.Status.PENDING).filter(id__lt=reply.id).count()
+
+
+def idle_unasked_conversations(cutoff: datetime) -> QuerySet[Conversation]:
+    """AI conversations never asked for a rating, where the customer wrote, no reply is in
+    flight, and nothing was written since ``cutoff``."""
+    in_flight = Message.objects.filter(
+        conversation=OuterRef("pk"),
+        status__in=[Message.Status.PENDING, Message.Status.STREAMING],
+    )
+    return (
+        Conversation.objects.filter(status=Conversation.Status.AI, csat__isnull=True)
+        .exclude(Exists(in_flight))
+        .annotate(
+            last_write=Max("messages__updated_at"),
+            customer_messages=Count("messages", filter=Q(messages__role=Message.Role.CUSTOMER)),
+        )
+        .filter(last_write__lt=cutoff, customer_messages__gt=0)
+        .order_by("last_write")
+    )
+
+
+def latest_csat_for_session(session_key: str) -> Csat | None:
+    """The latest rating request of the session's conversations (the one a rating answers)."""
+    return (
+        Csat.objects.filter(conversation__session_key=session_key)
+        .select_related("conversation")
+        .order_by("-requested_at", "-id")
+        .first()
+    )
+
+
+def customer_wrote_since(session_key: str, since: datetime) -> bool:
+    return Message.objects.filter(
+        conversation__session_key=session_key,
+        role=Message.Role.CUSTOMER,
+        created_at__gt=since,
+    ).exists()
+
+
+@dataclass(frozen=True)
+class CsatSummary:
+    average: float | None  # None when nobody rated
+    count: int
+    distribution: dict[int, int]  # rating -> how many, every rating of the scale listed
+
+
+def csat_summary(start: datetime, end: datetime) -> CsatSummary:
+    """Ratings given in ``[start, end)``: their average, count and distribution."""
+    rated = Csat.objects.filter(rated_at__gte=start, rated_at__lt=end, rating__isnull=False)
+    totals = rated.aggregate(average=Avg("rating"), count=Count("id"))
+    counts = dict(rated.values_list("rating").annotate(n=Count("id")).order_by())
+    return CsatSummary(
+        average=totals["average"],
+        count=totals["count"],
+        distribution={rating: counts.get(rating, 0) for rating in range(CSAT_MIN, CSAT_MAX + 1)},
+    )

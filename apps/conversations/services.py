@@ -32,6 +32,7 @@ from apps.conversations.escalation import (
 )
 from apps.conversations.leases import pending_lease, reply_enqueue
 from apps.conversations.models import Conversation, Message
+from apps.conversations.notice_log import notice_sent
 from apps.conversations.replies import done_fields, observe_done
 from apps.conversations.selectors import (
     history_for_reply,
@@ -259,8 +260,9 @@ def handoff_request(*, conversation: Conversation) -> realtime.Notice:
     """The customer pressed "talk to a person": queue the conversation for staff."""
     conversation = Conversation.objects.select_for_update().get(id=conversation.id)
     config = escalation_config()
-    if conversation.status != Conversation.Status.AI:
-        return handoff_notice_for(conversation, config, timezone.now())
+    if conversation.status != Conversation.Status.AI:  # asked before: told again
+        notice = handoff_notice_for(conversation, config, timezone.now())
+        return notice_sent(conversation=conversation, notice=notice)
     notice = conversation_escalate(
         conversation=conversation,
         reason=Conversation.EscalationReason.ASKED_FOR_HUMAN,

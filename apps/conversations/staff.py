@@ -17,8 +17,10 @@ from django.utils import timezone
 
 from apps.conversations import cancellation, notices, realtime
 from apps.conversations.admission import line_leave
+from apps.conversations.csat import csat_request
 from apps.conversations.escalation import waiting_for_person_recorded
-from apps.conversations.models import Conversation, Message
+from apps.conversations.models import Conversation, Csat, Message
+from apps.conversations.notice_log import notice_sent
 from apps.conversations.signals import agent_message_posted
 
 logger = logging.getLogger(__name__)
@@ -96,18 +98,21 @@ def conversation_take_over(*, conversation_id: int, agent: AbstractBaseUser) -> 
     event = _system_event(
         conversation, agent, Message.Event.TAKEOVER, f"{agent_name(agent)} took over"
     )
-    transaction.on_commit(lambda: _announce_takeover(conversation, agent, cancelled, event.id))
+    joined = notices.agent_joined(conversation.language, agent=agent_name(agent))
+    notice = notice_sent(conversation=conversation, notice=realtime.notice("agent_joined", joined))
+    transaction.on_commit(lambda: _announce_takeover(conversation, cancelled, notice, event.id))
     transaction.on_commit(waiting_for_person_recorded)
     return Takeover(conversation, cancelled)
 
 
-def _announce_takeover(conversation, agent, cancelled: list[int], event_id: int) -> None:
+def _announce_takeover(
+    conversation: Conversation, cancelled: list[int], notice: realtime.Notice, event_id: int
+) -> None:
     group = conversation.uuid.hex
     cancellation.request_cancel(group, cancelled)
     for reply in Message.objects.filter(id__in=cancelled):
         realtime.publish(group, realtime.reply_end(reply.id, reply.text, "", reply.ttft_ms))
-    joined = notices.agent_joined(conversation.language, agent=agent_name(agent))
-    realtime.publish(group, realtime.notice("agent_joined", joined))
+    realtime.publish(group, notice)
     realtime.publish_to_staff(group, event_id)
     realtime.publish_queue_change(conversation.id)
 
@@ -180,8 +185,9 @@ def conversation_hand_back(*, conversation_id: int, agent: AbstractBaseUser) -> 
     event = _system_event(
         conversation, agent, Message.Event.HAND_BACK, f"{agent_name(agent)} handed back to the AI"
     )
-    text = notices.handed_back(conversation.language)
-    transaction.on_commit(lambda: _announce(conversation, "handed_back", text, event.id))
+    notice = realtime.notice("handed_back", notices.handed_back(conversation.language))
+    notice_sent(conversation=conversation, notice=notice)
+    transaction.on_commit(lambda: _announce(conversation, notice, event.id))
     return conversation
 
 
@@ -202,15 +208,18 @@ def conversation_close(*, conversation_id: int, agent: AbstractBaseUser) -> Conv
     event = _system_event(
         conversation, agent, Message.Event.CLOSED, f"{agent_name(agent)} closed the conversation"
     )
-    text = notices.closed(conversation.language)
+    notice = realtime.notice("closed", notices.closed(conversation.language))
+    notice_sent(conversation=conversation, notice=notice)
     transaction.on_commit(lambda: cancellation.request_cancel(conversation.uuid.hex, cancelled))
-    transaction.on_commit(lambda: _announce(conversation, "closed", text, event.id))
+    transaction.on_commit(lambda: _announce(conversation, notice, event.id))
     transaction.on_commit(waiting_for_person_recorded)
+    # After the closed notice (commit callbacks run in order): the widget asks for a rating.
+    csat_request(conversation=conversation, trigger=Csat.Trigger.CLOSED)
     return conversation
 
 
-def _announce(conversation: Conversation, kind: str, text: str, event_id: int) -> None:
+def _announce(conversation: Conversation, notice: realtime.Notice, event_id: int) -> None:
     group = conversation.uuid.hex
-    realtime.publish(group, realtime.notice(kind, text))
+    realtime.publish(group, notice)
     realtime.publish_to_staff(group, event_id)
     realtime.publish_queue_change(conversation.id)

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from apps.config.languages import django_language
 from apps.conversations import ratelimit
+from apps.conversations.protocol import CSAT_MAX, CSAT_MIN
 from apps.conversations.selectors import conversation_transcript
 from apps.conversations.services import conversation_for_session
 
@@ -35,6 +36,7 @@ def chat_page(request: HttpRequest) -> HttpResponse:
     context = {
         "messages": conversation_transcript(conversation),
         "max_chars": settings.CHAT_MAX_MESSAGE_CHARS,
+        "csat_scale": range(CSAT_MIN, CSAT_MAX + 1),
     }
     with translation.override(language):
         response = render(request, "conversations/chat.html", context)

@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from django.apps import apps
 from django.conf import settings
 from django.db.models import (
     Aggregate,
@@ -43,13 +42,12 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from apps.conversations.models import Conversation, Message
+from apps.conversations.models import Csat as CsatRating
 from apps.ops.vocabulary import Route
 
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
 
-# The CSAT model another change adds (a 1-5 ``rating`` and ``created_at`` per rating).
-CSAT_MODEL = ("conversations", "CsatRating")
 NO_RATINGS = "no ratings yet"
 STAFF_TAKEOVER = "staff_takeover"
 ESCALATED_PREFIX = "Escalated: "  # how ``conversation_escalate`` words its system message
@@ -148,11 +146,17 @@ def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
 
 
 def _grouped(
-    queryset: QuerySet, *, by_day: bool, fields: tuple[str, ...] = (), **aggregates: Aggregate
+    queryset: QuerySet,
+    *,
+    by_day: bool,
+    fields: tuple[str, ...] = (),
+    day_field: str = "created_at",
+    **aggregates: Aggregate,
 ) -> list[dict]:
-    """``aggregates`` per day (``day`` in each row; None when not ``by_day``) and ``fields``."""
+    """``aggregates`` per day of ``day_field`` (``day`` in each row; None when not
+    ``by_day``) and ``fields``."""
     if by_day:
-        queryset = queryset.annotate(day=TruncDate("created_at"))
+        queryset = queryset.annotate(day=TruncDate(day_field))
         fields = ("day", *fields)
     if not fields:
         return [{"day": None, **queryset.aggregate(**aggregates)}]
@@ -231,17 +235,13 @@ def _fill_first_response(
 
 
 def csat_figures(since: datetime, until: datetime, *, by_day: bool) -> dict[Period, Csat]:
-    """CSAT per day (or over the range): how many ratings, and their average.
-
-    The hook for the CSAT ratings: while ``CSAT_MODEL`` is not installed it finds none,
-    and every figure reads "no ratings yet".
-    """
-    try:
-        ratings = apps.get_model(*CSAT_MODEL)
-    except LookupError:
-        return {}
-    given = ratings.objects.filter(created_at__gte=since, created_at__lt=until)
-    rows = _grouped(given, by_day=by_day, n=Count("id"), average=Avg("rating"))
+    """CSAT per day (or over the range): how many ratings customers gave, and their
+    average; a period with none reads "no ratings yet". A request still unanswered is no
+    rating."""
+    given = CsatRating.objects.filter(rated_at__gte=since, rated_at__lt=until, rating__isnull=False)
+    rows = _grouped(
+        given, by_day=by_day, day_field="rated_at", n=Count("id"), average=Avg("rating")
+    )
     return {row["day"]: Csat(row["n"], row["average"]) for row in rows if row["n"]}
 
 

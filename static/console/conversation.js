@@ -19,11 +19,19 @@ function fromHtml(html) {
   return template.content.firstElementChild;
 }
 
-function replaceOrAppend(id, html, parent) {
+// Rows go in message order: events published apart (a notice and the staff event beside
+// it) may arrive in either order.
+function insertInOrder(fresh, parent) {
+  const id = Number(fresh.dataset.messageId);
+  const later = [...parent.children].find((el) => Number(el.dataset.messageId) > id);
+  parent.insertBefore(fresh, later ?? null);
+}
+
+function replaceOrInsert(id, html, parent) {
   const fresh = fromHtml(html);
   const current = document.getElementById(id);
   if (current) current.replaceWith(fresh);
-  else if (parent) parent.append(fresh);
+  else if (parent) insertInOrder(fresh, parent);
   else return;
   window.htmx?.process(fresh);
   return fresh;
@@ -40,7 +48,7 @@ function textOf(messageId) {
 
 const handlers = {
   row(f) {
-    replaceOrAppend(`msg-${f.message_id}`, f.html, transcript());
+    replaceOrInsert(`msg-${f.message_id}`, f.html, transcript());
     scrollDown();
   },
   delta(f) {
@@ -57,7 +65,7 @@ const handlers = {
     if (el) el.textContent = "";
   },
   panel(f) {
-    replaceOrAppend(f.id, f.html, null);
+    replaceOrInsert(f.id, f.html, null);
   },
   resync() {
     resync();

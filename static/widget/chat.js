@@ -8,6 +8,9 @@ const input = document.getElementById("chat-input");
 const statusLine = document.getElementById("chat-status");
 const thinking = document.getElementById("chat-thinking");
 const handoffButton = document.getElementById("chat-handoff");
+const csatForm = document.getElementById("chat-csat");
+const csatQuestion = document.getElementById("chat-csat-question");
+const csatComment = document.getElementById("chat-csat-comment");
 
 const FINAL = new Set(["done", "failed", "cancelled"]);
 const replies = new Map(); // message_id -> { el, text, done }
@@ -133,7 +136,21 @@ const handlers = {
       queueNotice = bubble("notice", e.text, { kind: e.kind, place: e.place });
     }
   },
+  "csat.request"(e) {
+    // Asked once per conversation; a socket that reconnects is sent the same request.
+    csatQuestion.textContent = e.text;
+    csatComment.maxLength = e.comment_max;
+    csatForm.dataset.reason = e.reason;
+    csatForm.hidden = false;
+    log.scrollTop = log.scrollHeight;
+  },
+  "csat.accepted"(e) {
+    csatForm.hidden = true;
+    csatForm.reset();
+    bubble("notice", e.text, { kind: "csat_thanks", rating: e.rating });
+  },
   error(e) {
+    if (e.code === "csat_already_given" || e.code === "csat_not_requested") csatForm.hidden = true;
     if (e.code === "rate_limited") rateLimitedUntil = Date.now() + e.retry_after * 1000;
     if (e.code === "unavailable" && outbox.has(e.client_msg_id)) {
       // Nothing was stored; the desk is briefly unreachable. Send it again shortly.
@@ -237,6 +254,12 @@ input.addEventListener("keydown", (ev) => {
 });
 
 handoffButton.addEventListener("click", () => send({ type: "handoff" }));
+
+csatForm.addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const rating = Number(new FormData(csatForm).get("rating"));
+  send({ type: "csat.submit", rating, comment: csatComment.value });
+});
 
 // Replies already on the page (a reload mid-conversation) join the resume state.
 for (const el of log.querySelectorAll('[data-role="assistant"]')) {

@@ -77,3 +77,32 @@ def make_conversation(
             at = now - timedelta(minutes=waited_minutes) + timedelta(seconds=index)
             Message.objects.filter(id=message.id).update(created_at=at)
     return conversation
+
+
+def make_surge(*, ai: int, waiting: int, negative_every: int = 10) -> list[Conversation]:
+    """A surge's queue, in bulk: ``ai`` conversations the AI is answering (every
+    ``negative_every``-th one negative) and ``waiting`` ones waiting for a person, each
+    with one customer message; the waiting ones were created last (newest)."""
+    now = timezone.now()
+    conversations = Conversation.objects.bulk_create(
+        Conversation(
+            session_key=f"surge-{index}-{now.timestamp()}",
+            status=Conversation.Status.AI if index < ai else Conversation.Status.WAITING_HUMAN,
+            waiting_since=None if index < ai else now - timedelta(seconds=index - ai + 1),
+            escalation_reason="" if index < ai else "asked_for_human",
+            sentiment="negative" if index < ai and index % negative_every == 0 else "neutral",
+            language="en",
+        )
+        for index in range(ai + waiting)
+    )
+    Message.objects.bulk_create(
+        Message(
+            conversation=conversation,
+            role=Message.Role.CUSTOMER,
+            text=f"surge question {index}",
+            sentiment=conversation.sentiment,
+            sentiment_score=-0.6 if conversation.sentiment == "negative" else 0.0,
+        )
+        for index, conversation in enumerate(conversations)
+    )
+    return conversations

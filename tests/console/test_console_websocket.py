@@ -75,17 +75,18 @@ async def refuses_anonymous_customers_and_non_agents(path: str) -> None:
         await ws.disconnect()
 
 
-def test_the_queue_socket_sends_the_list_on_connect_and_after_a_change():
-    run(the_queue_socket_sends_the_list_on_connect_and_after_a_change())
+def test_the_queue_socket_asks_for_the_agents_page_on_connect_and_after_a_change():
+    run(the_queue_socket_asks_for_the_agents_page_on_connect_and_after_a_change())
 
 
-async def the_queue_socket_sends_the_list_on_connect_and_after_a_change() -> None:
+async def the_queue_socket_asks_for_the_agents_page_on_connect_and_after_a_change() -> None:
+    """A push is small whatever the queue's size: it has the page load its own list."""
     session = await agent_session()
-    ws = communicator("/ws/console/queue/", session)
+    ws = communicator("/ws/console/queue/?filter=waiting&page=3", session)
     assert (await ws.connect())[0]
     first = await ws.receive_from(timeout=5)
-    assert 'id="queue-list" hx-swap-oob="true"' in first
-    assert "No open conversations." in first
+    assert 'id="queue-refresh" hx-swap-oob="true"' in first
+    assert 'hx-get="/console/queue/?filter=waiting&amp;page=3"' in first
 
     conversation = await db_async(make_conversation)(status="waiting_human", waited_minutes=1)
     await get_channel_layer().group_send(
@@ -95,9 +96,13 @@ async def the_queue_socket_sends_the_list_on_connect_and_after_a_change() -> Non
             "event": {"type": "queue.changed", "conversation_id": conversation.id},
         },
     )
-    pushed = await ws.receive_from(timeout=5)
-    assert f'data-conversation-id="{conversation.id}"' in pushed
+    assert await ws.receive_from(timeout=5) == first
     await ws.disconnect()
+
+    for bad in ("filter=angry", "page=0", "page=x"):
+        refused = communicator(f"/ws/console/queue/?{bad}", session)
+        assert await refused.connect() == (False, 4400)
+        await refused.disconnect()
 
 
 def test_the_conversation_socket_relays_rows_and_deltas():

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 
-from apps.console.selectors import queue_rows, sentiment_trend
+from apps.console.selectors import QueueView, queue_page, sentiment_trend
 from apps.conversations.models import Conversation
 from tests.console.conftest import make_conversation
 
 pytestmark = pytest.mark.django_db
+
+
+def queue_rows():
+    return queue_page(QueueView(), AnonymousUser()).rows
 
 
 def ids(rows) -> list[int]:
@@ -57,4 +62,4 @@ def test_the_list_page_renders_rows_in_queue_order(alice_client):
         f'data-conversation-id="{ai.id}"'
     )
     assert waiting.get_escalation_reason_display() in body
-    assert 'ws-connect="/ws/console/queue/"' in body
+    assert 'ws-connect="/ws/console/queue/?filter=all&amp;page=1"' in body

@@ -17,9 +17,11 @@ def post(client, conversation: Conversation, action: str, **data):
 
 
 def events(conversation: Conversation) -> list[str]:
-    return list(
-        conversation.messages.filter(role=Message.Role.SYSTEM).values_list("event", flat=True)
+    """Staff events (the notices the customer was sent are rows too: test_notices_in_transcript)."""
+    staff_events = conversation.messages.filter(role=Message.Role.SYSTEM).exclude(
+        event=Message.Event.NOTICE
     )
+    return list(staff_events.values_list("event", flat=True))
 
 
 def test_it_takes_over_and_stops_the_ai_reply_in_flight(alice, alice_client):

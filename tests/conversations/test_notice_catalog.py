@@ -40,6 +40,7 @@ TEXTS: dict[str, list[Render]] = {
     "handed_back": [notices.handed_back],
     "closed": [notices.closed],
     "apology": [apology],
+    "csat": [notices.csat_request, notices.csat_thanks],
 }
 
 

@@ -6,6 +6,7 @@ import uuid
 import pytest
 
 from apps.conversations.protocol import (
+    CsatSubmit,
     Handoff,
     PostMessage,
     ProtocolError,
@@ -28,6 +29,15 @@ def test_it_parses_resume_and_handoff():
     assert parse_client_event(frame(type="resume", last_seq=3)) == Resume(3, None)
     assert parse_client_event(frame(type="resume", last_seq=0, message_id=9)) == Resume(0, 9)
     assert parse_client_event(frame(type="handoff")) == Handoff()
+
+
+def test_it_parses_a_rating_and_normalises_its_comment():
+    hostile = "\u202egood\u200b service\x00 "
+    rated = parse_client_event(frame(type="csat.submit", rating=5, comment=hostile))
+    assert rated == CsatSubmit(rating=5, comment="good service")
+    assert parse_client_event(frame(type="csat.submit", rating=1)) == CsatSubmit(1, "")
+    invisible = parse_client_event(frame(type="csat.submit", rating=2, comment="\u200b "))
+    assert invisible == CsatSubmit(2, "")  # nothing visible left: no comment
 
 
 @pytest.mark.parametrize(

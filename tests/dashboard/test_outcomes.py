@@ -11,7 +11,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
-from apps.conversations.models import Conversation, Message
+from apps.conversations.models import Conversation, Csat, Message
 from apps.conversations.services import handoff_request
 from apps.conversations.staff import conversation_close, conversation_take_over
 from apps.dashboard.outcomes import NO_RATINGS, outcome_report
@@ -154,3 +154,15 @@ def test_agents_do_not_reach_the_figures(client):
     client.force_login(make_user("arne", "agent"))
     for url in ("/ops/plots/", "/ops/outcomes/", "/ops/outcomes.csv"):
         assert client.get(url).status_code == 403
+
+
+def test_csat_counts_the_ratings_customers_gave_not_the_requests_left_unanswered(shop_days):
+    today = timezone.localdate()
+    now = timezone.now()
+    asked = {"trigger": Csat.Trigger.IDLE, "requested_at": now}
+    Csat.objects.create(conversation=conversation(), rating=5, rated_at=now, **asked)
+    Csat.objects.create(conversation=conversation(), rating=2, rated_at=now, **asked)
+    Csat.objects.create(conversation=conversation(), **asked)  # asked, never answered
+    report = outcome_report(today - timedelta(days=1), today)
+    assert (report.total.csat.ratings, report.total.csat.average) == (2, 3.5)
+    assert str(report.total.csat) == "3.50 (2)"
