@@ -16,12 +16,19 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from apps.faq import answer_cache, retrieval
-from apps.faq.formats import FaqRow, RawRow, RowInvalid, parse_tags, validate_row
+from apps.faq.formats import (
+    FaqRow,
+    RawRow,
+    RowInvalid,
+    parse_keywords,
+    parse_tags,
+    validate_row,
+)
 from apps.faq.models import FaqEntry
 
 logger = logging.getLogger(__name__)
 
-_CONTENT_FIELDS = ("question", "answer", "language", "tags", "enabled")
+_CONTENT_FIELDS = ("question", "answer", "language", "tags", "keywords", "enabled")
 _BATCH = 500
 
 
@@ -123,6 +130,7 @@ def _new_entry(row: FaqRow) -> FaqEntry:
         answer=row.answer,
         language=row.language,
         tags=list(row.tags),
+        keywords=list(row.keywords),
         enabled=True if row.enabled is None else row.enabled,
     )
 
@@ -134,6 +142,7 @@ def _apply(entry: FaqEntry, row: FaqRow) -> bool:
         "answer": row.answer,
         "language": row.language,
         "tags": list(row.tags),
+        "keywords": list(row.keywords),
         "enabled": entry.enabled if row.enabled is None else row.enabled,
     }
     changed = any(getattr(entry, name) != value for name, value in values.items())
@@ -143,8 +152,10 @@ def _apply(entry: FaqEntry, row: FaqRow) -> bool:
 
 
 def faq_entry_save(*, entry: FaqEntry) -> FaqEntry:
-    """Save an entry edited elsewhere (admin); tags are normalized like an import's."""
+    """Save an entry edited elsewhere (admin); tags and keywords are normalized like an
+    import's."""
     entry.tags = list(parse_tags(list(entry.tags or [])))
+    entry.keywords = list(parse_keywords(list(entry.keywords or [])))
     with transaction.atomic():
         entry.save()
         transaction.on_commit(_faq_changed)
