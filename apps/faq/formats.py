@@ -3,7 +3,8 @@
 Row fields: ``id``, ``question``, ``answer``, ``lang`` (zh/en; detected from the question when
 empty), ``tags``, ``keywords`` and an optional ``enabled``. In JSONL, ``tags`` and ``keywords``
 are lists of strings. In CSV each is one cell with items separated by ``|`` (a ``,`` is accepted
-too, so "shipping, fees" works), and export writes ``|``. Unknown fields are ignored. Lines are numbered from 1, as an editor shows them.
+too, so "shipping, fees" works), and export writes ``|``. Unknown fields are ignored. Lines are
+numbered from 1, as an editor shows them.
 """
 
 from __future__ import annotations

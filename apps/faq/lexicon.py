@@ -219,8 +219,7 @@ CONCEPTS: dict[str, str] = {
     "account": "account | acct | profile | login details | 账号 | 账户 | 帐号 | 帐户",
     "password": "password | passwd | pw | pwd | passcode | pass word | 密码",
     "login": (
-        "login | log in | sign in | signin | logon | log on | access | 登录 | 登陆"
-        " | 进不去 | 登入"
+        "login | log in | sign in | signin | logon | log on | access | 登录 | 登陆 | 进不去 | 登入"
     ),
     "forgot": (
         "forgot | forget | forgotten | not remember | reset | recover | recovery | retrieve"

@@ -57,7 +57,7 @@ def vectors_for(entries: Sequence[Embeddable], embedder: Embedder) -> np.ndarray
                 _cache.clear()
             _cache.update(zip(missing, fresh, strict=True))
     with _lock:
-        rows = [_cache.get(key) for key in keys]
-    if any(row is None for row in rows):  # cleared meanwhile by another thread
+        rows = [row for key in keys if (row := _cache.get(key)) is not None]
+    if len(rows) < len(keys):  # cleared meanwhile by another thread
         return embedder.embed(texts)
-    return np.stack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
+    return np.stack(rows) if rows else embedder.embed([])

@@ -78,7 +78,9 @@ def test_a_rebuild_embeds_only_the_entries_whose_text_changed(pet_shop):
 
 
 @pytest.mark.django_db
-def test_an_entrys_keywords_change_what_it_matches(demo_catalog, django_capture_on_commit_callbacks):
+def test_an_entrys_keywords_change_what_it_matches(
+    demo_catalog, django_capture_on_commit_callbacks
+):
     question = "do you do teamwear"
     assert match(question) is None
     entry = FaqEntry.objects.get(external_id="bulk-orders")
