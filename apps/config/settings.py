@@ -393,7 +393,7 @@ OPS_FLAGS_TTL_S = _positive("OPS_FLAGS_TTL_S", 5)
 LOGIN_URL = _read("LOGIN_URL", str, "/console/login/")
 
 # FAQ knowledge base (apps.faq).
-FAQ_MATCH_THRESHOLD = _read("FAQ_MATCH_THRESHOLD", float, 0.4)
+FAQ_MATCH_THRESHOLD = _read("FAQ_MATCH_THRESHOLD", float, 0.2)
 if not 0.0 <= FAQ_MATCH_THRESHOLD <= 1.0:
     raise ImproperlyConfigured(f"FAQ_MATCH_THRESHOLD must be in [0, 1], got {FAQ_MATCH_THRESHOLD}")
 # A model's prompt carries this many of the FAQ entries confident for the question (at

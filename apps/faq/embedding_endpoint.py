@@ -23,6 +23,8 @@ from apps.faq.embeddings import Embedder, EmbeddingUnavailable
 
 
 class EndpointEmbedder(Embedder):
+    local = False  # a network call: the index never waits on it for an entry's vector
+
     def __init__(
         self, *, base_url: str, model: str, api_key: str, timeout_s: float, batch_size: int
     ) -> None:

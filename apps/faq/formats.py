@@ -1,9 +1,10 @@
 """FAQ catalog files: JSONL and CSV rows in, validated rows out, and the reverse for export.
 
 Row fields: ``id``, ``question``, ``answer``, ``lang`` (zh/en; detected from the question when
-empty), ``tags`` and an optional ``enabled``. In JSONL, ``tags`` is a list of strings. In CSV it is
-one cell with tags separated by ``|`` (a ``,`` is accepted too, so "shipping, fees" works), and
-export writes ``|``. Unknown fields are ignored. Lines are numbered from 1, as an editor shows them.
+empty), ``tags``, ``keywords`` and an optional ``enabled``. In JSONL, ``tags`` and ``keywords``
+are lists of strings. In CSV each is one cell with items separated by ``|`` (a ``,`` is accepted
+too, so "shipping, fees" works), and export writes ``|``. Unknown fields are ignored. Lines are
+numbered from 1, as an editor shows them.
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ if TYPE_CHECKING:
     from _typeshed import SupportsWrite  # a file, or a management command's stdout
 
 FORMATS = ("jsonl", "csv")
-CSV_COLUMNS = ["id", "question", "answer", "lang", "tags", "enabled"]
+CSV_COLUMNS = ["id", "question", "answer", "lang", "tags", "keywords", "enabled"]
 REQUIRED_CSV_COLUMNS = {"id", "question", "answer"}
 MAX_ID = 100
 MAX_QUESTION = 1000
 MAX_ANSWER = 4000
 MAX_TAG = 50
+MAX_KEYWORD = 100
 
 _ID = re.compile(r"^[\w.:-]+$")
 _TAG_SEPARATORS = re.compile(r"[|,]")
@@ -59,6 +61,7 @@ class FaqRow:
     language: str
     tags: tuple[str, ...] = ()
     enabled: bool | None = None  # None: keep what the database has (True for a new entry)
+    keywords: tuple[str, ...] = ()
 
 
 def format_for(path: str, explicit: str | None = None) -> str:
@@ -148,6 +151,7 @@ def validate_row(data: dict[str, Any]) -> FaqRow:
         language=_language(data.get("lang"), question),
         tags=parse_tags(data.get("tags")),
         enabled=_enabled(data.get("enabled")),
+        keywords=parse_keywords(data.get("keywords")),
     )
 
 
@@ -186,6 +190,15 @@ def _language(value: Any, question: str) -> str:
 
 def parse_tags(value: Any) -> tuple[str, ...]:
     """Tags from a list or a ``|``/``,``-separated string: trimmed, lower-case, de-duplicated."""
+    return _parse_list(value, "tags", "tag", MAX_TAG)
+
+
+def parse_keywords(value: Any) -> tuple[str, ...]:
+    """Keywords, read like tags: the shop's own words for an entry's question."""
+    return _parse_list(value, "keywords", "keyword", MAX_KEYWORD)
+
+
+def _parse_list(value: Any, field: str, item_name: str, limit: int) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
@@ -193,19 +206,19 @@ def parse_tags(value: Any) -> tuple[str, ...]:
     elif isinstance(value, list):
         items = value
     else:
-        raise RowInvalid("'tags' must be a list of strings or a '|'-separated string")
-    tags: list[str] = []
+        raise RowInvalid(f"'{field}' must be a list of strings or a '|'-separated string")
+    found: list[str] = []
     for item in items:
         if not isinstance(item, str):
-            raise RowInvalid("'tags' must hold strings only")
+            raise RowInvalid(f"'{field}' must hold strings only")
         if isinstance(value, list) and _TAG_SEPARATORS.search(item):
-            raise RowInvalid(f"tag {item!r} may not contain '|' or ','")  # CSV would split it
-        tag = item.strip().lower()
-        if len(tag) > MAX_TAG:
-            raise RowInvalid(f"tag {tag[:20]!r}... is longer than {MAX_TAG} characters")
-        if tag and tag not in tags:
-            tags.append(tag)
-    return tuple(tags)
+            raise RowInvalid(f"{item_name} {item!r} may not contain '|' or ','")  # CSV splits
+        word = item.strip().lower()
+        if len(word) > limit:
+            raise RowInvalid(f"{item_name} {word[:20]!r}... is longer than {limit} characters")
+        if word and word not in found:
+            found.append(word)
+    return tuple(found)
 
 
 def _enabled(value: Any) -> bool | None:
@@ -237,6 +250,7 @@ def _as_dict(row: FaqRow) -> dict[str, Any]:
         "answer": row.answer,
         "lang": row.language,
         "tags": list(row.tags),
+        "keywords": list(row.keywords),
         "enabled": row.enabled is not False,
     }
 
@@ -256,6 +270,7 @@ def _write_csv(rows: Iterable[FaqRow], stream: SupportsWrite[str]) -> int:
     for row in rows:
         record = _as_dict(row)
         record["tags"] = "|".join(row.tags)
+        record["keywords"] = "|".join(row.keywords)
         record["enabled"] = "true" if record["enabled"] else "false"
         writer.writerow(record)
         count += 1

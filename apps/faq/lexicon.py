@@ -17,24 +17,6 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-# Concepts that are too generic to decide a match on their own count for less.
-CONCEPT_WEIGHTS: dict[str, float] = {
-    "time": 0.6,
-    "order": 0.4,
-    "apply": 0.5,
-    "method": 0.4,
-    "policy": 0.4,
-    "choose": 0.6,
-    "price": 0.7,
-    "clothes": 0.5,
-    "shoes": 0.6,
-    "product": 0.4,
-    "month": 0.5,
-    "earn": 0.5,
-    "city": 0.5,
-    "modify": 0.8,
-}
-
 CONCEPTS: dict[str, str] = {
     # --- shipping and delivery ---
     "ship": (
@@ -72,7 +54,7 @@ CONCEPTS: dict[str, str] = {
         "track | tracking | trace | status | whereabout | whereabouts | where is | logistics"
         " | tracking number | tracking code | waybill | follow | locate | where my | 物流 | 跟踪"
         " | 追踪 | 到哪 | 到哪了 | 到哪里 | 在哪 | 单号 | 快递单号 | 运单 | 运单号 | 查快递"
-        " | 查物流 | 查件 | 物流信息 | 进度 | 在哪里 | 什么地方 | 到什么地方 | 查 | 查询 | 查看"
+        " | 查物流 | 查件 | 物流信息 | 进度 | 在哪里 | 什么地方 | 查 | 查询 | 查看"
     ),
     "area": (
         "country | countries | region | regions | area | areas | international"
@@ -103,7 +85,7 @@ CONCEPTS: dict[str, str] = {
     "long_wait": (
         "long time | for days | for weeks | weeks | two weeks | a week | one week | 10 days"
         " | ages | forever | days | still | 很久 | 好久 | 好多天 | 一直 | 很多天 | 超过 | 好几天"
-        " | 半个月 | 多天 | 十天 | 十几天"
+        " | 半个月 | 多天 | 十天"
     ),
     # --- returns, refunds, exchanges ---
     "return": (
@@ -162,7 +144,6 @@ CONCEPTS: dict[str, str] = {
     "stack": (
         "stack | stacked | stacking | combine | combined | combining | multiple | several"
         " | more than one | two | together | at once | at the same time | same order | 叠加 | 叠"
-        " | 叠着用"
         " | 一起用 | 一起使用 | 同时 | 多张 | 两张 | 几张 | 合并 | 叠用 | 共用 | 一起"
     ),
     "presale": (
@@ -176,7 +157,7 @@ CONCEPTS: dict[str, str] = {
     ),
     "deduct": (
         "deduct | deduction | take off | off | worth | offset | redeem | redemption | convert"
-        " | 抵 | 抵扣 | 抵用 | 抵钱 | 抵现 | 顶 | 兑换 | 折现 | 当钱"
+        " | 抵 | 抵扣 | 抵用 | 抵钱 | 抵现 | 顶 | 兑换 | 折现"
     ),
     "discount": (
         "discount | discounts | deal | deals | offer | offers | promo | promotion | promotions"
@@ -238,8 +219,7 @@ CONCEPTS: dict[str, str] = {
     "account": "account | acct | profile | login details | 账号 | 账户 | 帐号 | 帐户",
     "password": "password | passwd | pw | pwd | passcode | pass word | 密码",
     "login": (
-        "login | log in | sign in | signin | logon | log on | access | 登录 | 登陆 | 登不上"
-        " | 进不去 | 登入"
+        "login | log in | sign in | signin | logon | log on | access | 登录 | 登陆 | 进不去 | 登入"
     ),
     "forgot": (
         "forgot | forget | forgotten | not remember | reset | recover | recovery | retrieve"
@@ -308,7 +288,7 @@ CONCEPTS: dict[str, str] = {
     "clothes": (
         "clothes | clothing | garment | garments | shirt | shirts | t shirt | tshirt | sweater"
         " | jacket | dress | jeans | pants | hoodie | coat | 衣服 | 衣物 | 衣 | 裤子 | 外套 | 毛衣"
-        " | 裙子 | 衬衫 | 恤 | 工作服"
+        " | 裙子 | 衬衫 | 恤"
     ),
     "temperature": "temperature | degree | degrees | hot water | cold water | 水温 | 温度 | 度",
     "bulk": (
@@ -386,7 +366,6 @@ EN_REWRITES: dict[str, str] = {
     "pls": "please",
     "plz": "please",
     "thx": "thanks",
-    "whens": "when",
     "wheres": "where",
     "hows": "how",
     "shld": "should",
@@ -401,5 +380,4 @@ EN_REWRITES: dict[str, str] = {
     "adress": "address",
     "shippment": "shipment",
     "tshirts": "tshirt",
-    "times": "multiplied",  # "5 times 7" is not about time
 }

@@ -18,6 +18,13 @@ class FaqEntry(models.Model):
     answer = models.TextField()
     language = models.CharField(max_length=2, choices=Language.choices)
     tags = ArrayField(models.CharField(max_length=50), default=list, blank=True)
+    keywords = ArrayField(
+        models.CharField(max_length=100),
+        default=list,
+        blank=True,
+        help_text="The shop's own words for this question (synonyms, product names, slang), "
+        "in either language; retrieval matches them like the question.",
+    )
     enabled = models.BooleanField(default=True, db_index=True)
     hit_count = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -22,6 +22,7 @@ import redis
 from django.conf import settings
 
 from apps.faq import text
+from apps.faq.embeddings import configured_embedder
 from apps.faq.index import FaqIndex, IndexDoc, Scored
 from apps.faq.redis_client import get_redis, key
 
@@ -182,6 +183,7 @@ def faq_answers() -> tuple[str, ...]:
 def warm_up() -> None:
     """Build the index now, e.g. when a worker starts, instead of inside the first reply."""
     text.warm_up()
+    configured_embedder().embed(["warm up"])  # load the model even while the catalog is empty
     default_retriever().index()
 
 

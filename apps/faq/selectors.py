@@ -24,8 +24,11 @@ def faq_index_docs() -> list[IndexDoc]:
             language=e.language,
             tags=tuple(e.tags),
             pk=e.pk,
+            keywords=tuple(e.keywords),
         )
-        for e in entries.only("pk", "external_id", "question", "answer", "language", "tags")
+        for e in entries.only(
+            "pk", "external_id", "question", "answer", "language", "tags", "keywords"
+        )
     ]
 
 
@@ -74,5 +77,6 @@ def faq_rows_for_export() -> Iterator[FaqRow]:
             answer=entry.answer,
             language=entry.language,
             tags=tuple(entry.tags),
+            keywords=tuple(entry.keywords),
             enabled=entry.enabled,
         )

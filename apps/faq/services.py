@@ -23,7 +23,14 @@ from apps.config.celery import app as celery_app
 from apps.config.queues import BACKGROUND_QUEUE
 from apps.faq import answer_cache, retrieval
 from apps.faq.embeddings import Embedder, EmbeddingUnavailable, configured_embedder
-from apps.faq.formats import FaqRow, RawRow, RowInvalid, parse_tags, validate_row
+from apps.faq.formats import (
+    FaqRow,
+    RawRow,
+    RowInvalid,
+    parse_keywords,
+    parse_tags,
+    validate_row,
+)
 from apps.faq.models import FaqEntry
 from apps.faq.vectors import (
     CURRENCY_FIELDS,
@@ -35,7 +42,7 @@ from apps.faq.vectors import (
 
 logger = logging.getLogger(__name__)
 
-_CONTENT_FIELDS = ("question", "answer", "language", "tags", "enabled")
+_CONTENT_FIELDS = ("question", "answer", "language", "tags", "keywords", "enabled")
 _BATCH = 500
 # Sent by name: the task module imports this one.
 EMBED_ENTRIES_TASK = "faq.embed_entries"
@@ -143,6 +150,7 @@ def _new_entry(row: FaqRow) -> FaqEntry:
         answer=row.answer,
         language=row.language,
         tags=list(row.tags),
+        keywords=list(row.keywords),
         enabled=True if row.enabled is None else row.enabled,
     )
 
@@ -154,6 +162,7 @@ def _apply(entry: FaqEntry, row: FaqRow) -> bool:
         "answer": row.answer,
         "language": row.language,
         "tags": list(row.tags),
+        "keywords": list(row.keywords),
         "enabled": entry.enabled if row.enabled is None else row.enabled,
     }
     changed = any(getattr(entry, name) != value for name, value in values.items())
@@ -163,8 +172,10 @@ def _apply(entry: FaqEntry, row: FaqRow) -> bool:
 
 
 def faq_entry_save(*, entry: FaqEntry) -> FaqEntry:
-    """Save an entry edited elsewhere (admin); tags are normalized like an import's."""
+    """Save an entry edited elsewhere (admin); tags and keywords are normalized like an
+    import's."""
     entry.tags = list(parse_tags(list(entry.tags or [])))
+    entry.keywords = list(parse_keywords(list(entry.keywords or [])))
     with transaction.atomic():
         entry.save()
         transaction.on_commit(_faq_changed)
@@ -254,7 +265,7 @@ def _embed_batch(ids: list[int], embedder: Embedder, report: EmbedReport) -> Non
     with transaction.atomic():
         for entry, text, vector in zip(stale, texts, vectors, strict=True):
             unchanged = FaqEntry.objects.filter(
-                pk=entry.pk, question=entry.question, tags=entry.tags
+                pk=entry.pk, question=entry.question, keywords=entry.keywords, answer=entry.answer
             )
             report.embedded += unchanged.update(
                 embedding=vector_bytes(vector),

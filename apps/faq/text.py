@@ -3,7 +3,9 @@
 A unit is a string with a kind prefix:
 - ``c:<concept>``: a lexicon concept, shared by both languages (the cross-language bridge);
 - ``w:<word>``: a word the lexicon does not know (an English stem or a jieba word);
-- ``n:<digits>``: a number, which only ever adds evidence (see ``index.py``).
+- ``n:<digits>``: a number, which only ever adds evidence (see ``index.py``);
+- ``g:<two characters>``: a Chinese character bigram (``lexical_units`` only), which still
+  matches where jieba cut the question and the entry differently.
 """
 
 from __future__ import annotations
@@ -216,6 +218,24 @@ def _jieba_units(chunk: str) -> list[str]:
             continue
         units.append(f"n:{word}" if word.isdigit() else f"w:{word}")
     return units
+
+
+def lexical_units(text: str, corrector: Corrector | None = None) -> list[str]:
+    """``analyze``'s units plus the character bigrams of the Chinese runs: what BM25 indexes."""
+    bigrams = [
+        f"g:{run[i : i + 2]}"
+        for run in _RUN.findall(normalize(text))
+        if has_han(run)
+        for i in range(len(run) - 1)
+        if not _is_filler(run[i : i + 2])
+    ]
+    return analyze(text, corrector) + bigrams
+
+
+def _is_filler(bigram: str) -> bool:
+    """A stopword, or two single-character stopwords: 你好, 请问, 的吗 say nothing."""
+    stop = lexicon.ZH_STOPWORDS
+    return bigram in stop or (bigram[0] in stop and bigram[1] in stop) or bigram.isdigit()
 
 
 def warm_up() -> None:

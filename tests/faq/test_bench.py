@@ -9,7 +9,12 @@ from tests.faq.conftest import DATA, DEMO_CATALOG
 @pytest.mark.django_db
 def test_the_bench_reports_the_agreed_fields():
     result = bench.run(
-        eval_path=DATA / "eval.jsonl", catalog_path=DEMO_CATALOG, filler=50, rounds=1
+        eval_path=DATA / "eval.jsonl",
+        catalog_path=DEMO_CATALOG,
+        dev_dir=None,
+        blind_dir=None,
+        filler=50,
+        rounds=1,
     )
     for name in (
         "top1_accuracy",
@@ -23,6 +28,7 @@ def test_the_bench_reports_the_agreed_fields():
         assert name in result
     assert result["n_in_scope"] >= 110 and result["n_out_of_scope"] >= 30
     assert result["n_cross_lang"] >= result["n_in_scope"] / 3
+    assert result["sets"] == {"demo": "tuned"}
 
 
 def test_the_eval_set_only_names_catalog_entries():

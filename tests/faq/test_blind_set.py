@@ -65,9 +65,10 @@ def test_every_entry_is_asked_about():
 
 def test_the_bench_reports_the_blind_set_apart_with_the_goals():
     result = bench.run(
-        eval_path=DATA / "eval.jsonl", catalog_path=DEMO_CATALOG, filler=50, rounds=1
+        eval_path=DATA / "eval.jsonl", catalog_path=DEMO_CATALOG, dev_dir=None, filler=50, rounds=1
     )
     blind = result["blind"]
+    assert result["sets"] == {"demo": "tuned", "blind": "blind: never tuned on"}
     assert blind["n_in_scope"] == len([c for c in questions() if c["faq_id"]])
     assert blind["n_cross_lang"] >= blind["n_in_scope"] / 3
     for name in ("top1_accuracy", "abstain_accuracy", "cross_lang_accuracy", "match_ms_p99"):

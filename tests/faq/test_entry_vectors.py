@@ -14,7 +14,7 @@ from apps.faq.embeddings import EmbeddingUnavailable, configured_embedder
 from apps.faq.models import FaqEntry
 from apps.faq.selectors import faq_embedding_progress, faq_index_docs
 from apps.faq.services import faq_entries_embed
-from apps.faq.vectors import vectors_for
+from apps.faq.vectors import embedding_text, vectors_for
 from tests.faq.embedding_server import DIMENSIONS
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +48,7 @@ class FailsAfter:
     def __init__(self, calls: int) -> None:
         self.inner = configured_embedder()
         self.model_id = self.inner.model_id
+        self.local = self.inner.local
         self.calls = calls
 
     def embed(self, texts):
@@ -67,7 +68,7 @@ def test_stored_vectors_are_read_back_per_entry_and_the_index_is_told(endpoint, 
     docs = faq_index_docs()
     stored = vectors_for(docs, embedder)
     assert stored.shape == (len(entries), DIMENSIONS)
-    fresh = embedder.embed([doc.question + " " + " ".join(doc.tags) for doc in docs])
+    fresh = embedder.embed([embedding_text(doc) for doc in docs])
     np.testing.assert_allclose(stored, fresh, atol=1e-6)
 
 

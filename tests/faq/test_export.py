@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 def _snapshot() -> list[tuple]:
     return list(
         FaqEntry.objects.order_by("external_id").values_list(
-            "external_id", "question", "answer", "language", "tags", "enabled"
+            "external_id", "question", "answer", "language", "tags", "keywords", "enabled"
         )
     )
 
@@ -26,7 +26,10 @@ def test_it_exports_the_import_format_to_stdout(demo_catalog):
     rows = [json.loads(line) for line in out.getvalue().splitlines()]
     source = [json.loads(line) for line in DEMO_CATALOG.read_text().splitlines()]
     assert len(rows) == 47
-    assert [{k: r[k] for k in ("id", "question", "answer", "lang", "tags")} for r in rows] == source
+    assert [
+        {k: r[k] for k in source_row} for r, source_row in zip(rows, source, strict=True)
+    ] == source
+    assert sum(bool(r["keywords"]) for r in rows) == sum("keywords" in s for s in source) > 0
     assert all(r["enabled"] is True for r in rows)
 
 

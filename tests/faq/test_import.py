@@ -158,3 +158,20 @@ def test_the_demo_catalog_imports_cleanly():
     out = io.StringIO()
     call_command("load_demo_faq", stdout=out)
     assert "created 47, updated 0, unchanged 0, rejected 0" in out.getvalue()
+
+
+def test_keywords_come_in_as_a_list_in_jsonl_and_a_cell_in_csv():
+    _import(_jsonl(_row("a", keywords=["Teamwear", "团服", "teamwear"])))
+    csv = 'id,question,answer,keywords\nb,Question b?,Answer b.,"kit | 队服"\n'
+    _import(csv, "csv")
+    assert FaqEntry.objects.get(external_id="a").keywords == ["teamwear", "团服"]
+    assert FaqEntry.objects.get(external_id="b").keywords == ["kit", "队服"]
+
+
+def test_changed_keywords_update_an_entry_and_bad_ones_are_rejected_clearly():
+    _import(_jsonl(_row("a")))
+    report = _import(_jsonl(_row("a", keywords=["kit"]), _row("b", keywords={"kit": 1})))
+    assert report.updated == 1
+    assert [str(e) for e in report.rejected] == [
+        "line 2 (id 'b'): 'keywords' must be a list of strings or a '|'-separated string"
+    ]

@@ -88,8 +88,10 @@ def empty_faq(db, own_answer_cache):
 
 @pytest.fixture
 def demo_faq(empty_faq):
-    """The demo FAQ catalog (``manage.py load_demo_faq``) in the test database."""
+    """The demo FAQ catalog (``manage.py load_demo_faq``) in the test database, its index built
+    as a worker builds it when it starts (loading the dense model is no reply's first token)."""
     call_command("load_demo_faq", stdout=io.StringIO())
+    retrieval.warm_up()
 
 
 @pytest.fixture
