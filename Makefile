@@ -18,7 +18,7 @@ export OPENBLAS_NUM_THREADS := 1
 endif
 endif
 
-.PHONY: run setup venv model system-deps test-deps messages messages-update services db test lint format bench bench-engine bench-fallback bench-faq bench-sentiment bench-hostile bench-faults bench-surge demo-model clean
+.PHONY: run setup venv model system-deps test-deps messages messages-update services db test lint format bench bench-engine bench-fallback bench-faq bench-sentiment bench-hostile bench-faults bench-surge bench-real-model demo-model clean
 
 run: setup ## Set up everything and serve the demo on http://127.0.0.1:$(PORT)/
 	@echo "SurgeDesk: open http://127.0.0.1:$(PORT)/  (staff: http://127.0.0.1:$(PORT)/admin/)"
@@ -108,6 +108,9 @@ bench: setup ## End-to-end TTFT over real websockets vs the raw engine, one JSON
 # `make bench-engine BENCH_MODEL=$(SMOLLM2_DIR)` runs it on the real model.
 bench-engine: system-deps venv model services ## Local engine: batching, KV reuse, stalls, RSS vs mlx_lm.server
 	$(PY) -m tests.bench.engine $(if $(BENCH_MODEL),--model $(BENCH_MODEL))
+
+bench-real-model: system-deps venv $(SMOLLM2_STAMP) ## The real model's import check: perplexity, speed per dtype, grounded accuracy
+	$(PY) -m tests.bench.real_model
 
 bench-fallback: system-deps venv services ## Time from a cloud failure to the fallback answer
 	$(PY) -m tests.bench.fallback

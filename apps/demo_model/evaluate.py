@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Collection
 from pathlib import Path
 
 from apps.demo_model.data import QA, Corpus, detect_lang, load_corpus
 from apps.inference.prompts import Turn, build_messages
+
+MODES = ("question_only", "multi_turn", "with_reference")
 
 
 def is_correct(reply: str, qa: QA, key_facts: dict[str, list[str]]) -> bool:
@@ -47,16 +50,22 @@ def _context(corpus: Corpus, rng: random.Random, qa: QA) -> list[Turn]:
 
 
 def evaluate_model(
-    model_dir: Path, corpus: Corpus | None = None, *, max_tokens: int = 64, seed: int = 0
+    model_dir: Path,
+    corpus: Corpus | None = None,
+    *,
+    max_tokens: int = 64,
+    seed: int = 0,
+    modes: Collection[str] = MODES,
 ) -> dict:
-    """Scores on the held-out paraphrases: question only, after a prior turn, and grounded."""
+    """Scores on the held-out paraphrases: question only, after a prior turn, and grounded
+    (``modes`` picks some of them)."""
     from mlx_lm import load
 
     corpus = corpus or load_corpus()
     loaded = load(str(model_dir))  # (model, tokenizer), typed as maybe with a config
     model, tokenizer = loaded[0], loaded[1]
     rng = random.Random(seed)
-    modes = {
+    prompts = {
         "question_only": lambda qa: build_messages([Turn("user", qa.question)]),
         "multi_turn": lambda qa: build_messages(
             [*_context(corpus, rng, qa), Turn("user", qa.question)]
@@ -66,7 +75,9 @@ def evaluate_model(
         ),
     }
     report = {}
-    for mode, messages_for in modes.items():
+    for mode, messages_for in prompts.items():
+        if mode not in modes:
+            continue
         results = []
         for qa in corpus.heldout:
             reply = _reply(model, tokenizer, messages_for(qa), max_tokens)

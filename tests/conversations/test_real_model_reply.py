@@ -52,12 +52,7 @@ def is_han(char: str) -> bool:
 def test_a_real_model_reply_streams_whole_through_the_pipeline(
     real_model_stack, cloud_only_shop, question: str, language_is_han: bool
 ):
-    client = real_model_stack.chat_client()
-    try:
-        client.send_message(question)
-        events = client.reply_events(timeout=240)
-    finally:
-        client.close()
+    events = real_model_stack.ask(question, timeout=240)
     deltas = [event for event in events if event["type"] == "reply.delta"]
     streamed = "".join(event["delta"] for event in deltas)
     end = events[-1]
