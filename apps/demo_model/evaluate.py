@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 from apps.demo_model.data import QA, Corpus, detect_lang, load_corpus
 from apps.inference.prompts import Turn, build_messages
+
+MODES = ("question_only", "multi_turn", "with_reference", "as_served")  # as served: given references_for
 
 
 def is_correct(reply: str, qa: QA, key_facts: dict[str, list[str]]) -> bool:
@@ -53,18 +55,20 @@ def evaluate_model(
     *,
     max_tokens: int = 64,
     seed: int = 0,
+    modes: Collection[str] = MODES,
     references_for: Callable[[str], list[str]] | None = None,
 ) -> dict:
     """Scores on the held-out paraphrases: question only, after a prior turn, grounded in
     the right catalog answer, and (with ``references_for``) grounded as the app serves it:
-    in whatever the FAQ retrieves for the question, right, wrong or nothing."""
+    in whatever the FAQ retrieves for the question, right, wrong or nothing. ``modes``
+    picks some of them."""
     from mlx_lm import load
 
     corpus = corpus or load_corpus()
     loaded = load(str(model_dir))  # (model, tokenizer), typed as maybe with a config
     model, tokenizer = loaded[0], loaded[1]
     rng = random.Random(seed)
-    modes = {
+    prompts = {
         "question_only": lambda qa: build_messages([Turn("user", qa.question)]),
         "multi_turn": lambda qa: build_messages(
             [*_context(corpus, rng, qa), Turn("user", qa.question)]
@@ -74,11 +78,13 @@ def evaluate_model(
         ),
     }
     if references_for is not None:
-        modes["as_served"] = lambda qa: build_messages(
+        prompts["as_served"] = lambda qa: build_messages(
             [Turn("user", qa.question)], references_for(qa.question)
         )
     report = {}
-    for mode, messages_for in modes.items():
+    for mode, messages_for in prompts.items():
+        if mode not in modes:
+            continue
         results = []
         for qa in corpus.heldout:
             reply = _reply(model, tokenizer, messages_for(qa), max_tokens)

@@ -77,8 +77,10 @@ def vectors_for(entries: Iterable[Embeddable], embedder: Embedder) -> np.ndarray
     rows: list[np.ndarray | None] = []
     for entry, digest in zip(entries, digests, strict=True):
         found = stored.get(entry.pk) if entry.pk is not None else None
-        current = found is not None and found[0] == digest
-        rows.append(np.frombuffer(found[1], dtype=VECTOR_DTYPE) if current else None)
+        if found is not None and found[0] == digest:
+            rows.append(np.frombuffer(found[1], dtype=VECTOR_DTYPE))
+        else:
+            rows.append(None)
     if embedder.local and any(row is None for row in rows):
         missing = [i for i, row in enumerate(rows) if row is None]
         for i, row in zip(missing, _computed([texts[i] for i in missing], embedder), strict=True):

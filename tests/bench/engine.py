@@ -6,10 +6,13 @@ sequential vs batched throughput at c=8 and c=16, the same 16 requests against a
 `mlx_lm.server` on loopback, turn-5 TTFT with and without KV reuse, the longest gap
 between a running stream's tokens while long prompts arrive, and RSS: after the model
 loads, and over a soak of new conversations once the KV store has reached its byte cap.
+``--model DIR`` runs it all on another mlx-lm model instead, e.g. the imported SmolLM2
+(``make bench-engine BENCH_MODEL=var/models/smollm2-135m-instruct``).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import random
 import resource
@@ -168,18 +171,30 @@ def mlx_server_throughput(model_dir: Path, requests: list) -> float:
         server.wait(30)
 
 
-def main() -> None:
-    setup_django()
+def bench_model(model: Path | None) -> Path:
+    """The model given, or the random-weight bench model, built on first use."""
     from apps.demo_model.build import build_bench_model
-    from apps.inference.backends.local_mlx import EngineConfig, LocalEngine
-    from apps.inference.prompts import Turn, build_messages
 
+    if model is not None:
+        return model
     if not (BENCH_MODEL / "model.safetensors").exists():
         progress(f"building the bench model into {BENCH_MODEL}...")
         build_bench_model(BENCH_MODEL)
+    return BENCH_MODEL
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--model", type=Path, help="an mlx-lm model directory")
+    model = parser.parse_args().model
+    setup_django()
+    model_dir = bench_model(model)
+    from apps.inference.backends.local_mlx import EngineConfig, LocalEngine
+    from apps.inference.prompts import Turn, build_messages
+
     engine = LocalEngine(
         EngineConfig(
-            model=str(BENCH_MODEL),
+            model=str(model_dir),
             max_batch=REQUESTS,
             max_prompt_tokens=4096,
             kv_cache_bytes=128 * 2**20,
@@ -209,11 +224,12 @@ def main() -> None:
         throughput(engine, batch, REQUESTS)
         soak.append(rss_mb())
     progress("mlx_lm.server c=16...")
-    server_tok_s = mlx_server_throughput(BENCH_MODEL, requests)
+    server_tok_s = mlx_server_throughput(model_dir, requests)
 
     emit(
         {
-            "model_params_m": round(_param_count(BENCH_MODEL) / 1e6, 1),
+            "model": model_dir.name,
+            "model_params_m": round(_param_count(model_dir) / 1e6, 1),
             "prompt_tokens": engine.stats.prompt_tokens // max(engine.stats.submitted, 1),
             "new_tokens": NEW_TOKENS,
             "seq_tok_s": round(seq_tok_s, 1),

@@ -39,12 +39,7 @@ def promising_stack(demo_faq, own_answer_cache, fresh_breakers, tmp_path):  # no
 
 
 def test_a_coupon_the_faq_does_not_hold_is_held_back_for_an_honest_answer(promising_stack):
-    client = promising_stack.chat_client()
-    try:
-        client.send_message(QUESTION)
-        events = client.reply_events(timeout=60)
-    finally:
-        client.close()
+    events = promising_stack.ask(QUESTION)
     honest = held_answer("en")
     shown = "".join(e["delta"] for e in events if e["type"] == "reply.delta")
     restart = next(e for e in events if e["type"] == "reply.restart")

@@ -8,4 +8,6 @@ from tests.inference.fixtures import (  # noqa: F401
     mlx_server,
     own_answer_cache,
     proxy_factory,
+    smollm2_dir,
+    smollm2_server,
 )

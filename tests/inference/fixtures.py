@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import uuid
+from pathlib import Path
 
 import pytest
 import redis
@@ -12,6 +14,7 @@ from django.core.management import call_command
 
 from apps.faq import DEMO_CATALOG, retrieval
 from tests.inference.servers import FaultyProxy, MlxServer, demo_model_dir
+from tests.inference.smollm2 import import_smollm2
 
 
 def demo_answer(faq_id: str) -> str:
@@ -31,6 +34,28 @@ def mlx_server(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("mlx-server")
     server = MlxServer(demo_model_dir(workdir), workdir)
     server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def smollm2_dir(tmp_path_factory):
+    """The real model, imported from its packaged GGUF as `make model` does (float32).
+
+    `make test` names the directory `make model` wrote in ``SMOLLM2_DIR``; a bare pytest run
+    imports it afresh.
+    """
+    if os.environ.get("SMOLLM2_DIR"):
+        return Path(os.environ["SMOLLM2_DIR"])
+    return import_smollm2(tmp_path_factory.mktemp("smollm2") / "float32", "float32")
+
+
+@pytest.fixture(scope="session")
+def smollm2_server(smollm2_dir, tmp_path_factory):
+    """``mlx_lm.server`` serving the real model, as the demo "cloud" of `make run`; one for
+    the session (it loads 540 MB)."""
+    server = MlxServer(smollm2_dir, tmp_path_factory.mktemp("smollm2-server"), openblas=True)
+    server.start(timeout=300)
     yield server
     server.stop()
 

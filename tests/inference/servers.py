@@ -47,9 +47,10 @@ def demo_model_dir(scratch: Path) -> Path:
 class MlxServer:
     """``python -m mlx_lm.server`` on a fixed loopback port, so it can stop and come back."""
 
-    def __init__(self, model_dir: Path, workdir: Path) -> None:
+    def __init__(self, model_dir: Path, workdir: Path, *, openblas: bool = False) -> None:
         self.model_dir = model_dir
         self.workdir = workdir
+        self.openblas = openblas  # keep make's OpenBLAS preload: a real model's matmuls need it
         self.port = free_port()
         self.proc: subprocess.Popen | None = None
         self.starts = 0
@@ -68,7 +69,8 @@ class MlxServer:
         hub = self.workdir / "hf-hub"  # /v1/models answers empty without an existing cache dir
         hub.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, "HF_HUB_CACHE": str(hub), "PYTHONUNBUFFERED": "1"}
-        env.pop("LD_PRELOAD", None)
+        if not self.openblas:
+            env.pop("LD_PRELOAD", None)
         self.starts += 1
         # Niced as docker/Procfile's demo cloud: a model beside the web processes.
         self.proc = start_process(
@@ -238,13 +240,15 @@ def _close_writes(sock: socket.socket) -> None:
 class ScriptedCompletionServer:
     """An OpenAI-compatible chat endpoint on loopback that streams one chosen completion.
 
-    An injected fault at the edge: the model saying what it must not. Each chunk of
-    ``chunks`` is one streamed delta; ``requests`` counts the completions asked for, and
+    An injected fault at the edge: the model saying what it must not, or a server cutting a
+    character at ``max_tokens`` (``finish_reason="length"``). Each chunk of ``chunks`` is one
+    streamed delta; ``requests`` counts the completions asked for, and
     ``bodies`` holds what each asked (the prompt a backend sent).
     """
 
-    def __init__(self, chunks: list[str]) -> None:
+    def __init__(self, chunks: list[str], finish_reason: str = "stop") -> None:
         self.chunks = chunks
+        self.finish_reason = finish_reason
         self.requests = 0
         self.bodies: list[dict] = []  # each request's JSON body, as the client sent it
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -268,7 +272,7 @@ class ScriptedCompletionServer:
         usage = {"prompt_tokens": 1, "completion_tokens": len(self.chunks), "total_tokens": 0}
         return [
             *(chunk({"content": text}, None) for text in self.chunks),
-            chunk({}, "stop"),
+            chunk({}, self.finish_reason),
             {**chunk({}, None), "choices": [], "usage": usage},
         ]
 

@@ -8,6 +8,7 @@ from apps.inference.backends.cloud_openai import cloud_client
 from apps.inference.base import BackendError, BackendRequest, GenerationParams
 from apps.inference.prompts import Turn
 from apps.inference.registry import backend_for
+from tests.inference.servers import ScriptedCompletionServer
 from tests.stack import free_port
 
 pytestmark = pytest.mark.slow
@@ -83,3 +84,27 @@ def test_a_cancelled_stream_ends_quietly_and_hangs_up(cloud_server, proxy_factor
     stream.cancel()  # from this thread; a reply's pump reads on another, see the next test
     assert list(deltas) == []
     assert proxy.wait_for_hangups(1)
+
+
+@pytest.mark.parametrize(
+    ("chunks", "finish_reason", "text"),
+    [
+        # A Chinese character cut by max_tokens: mlx_lm.server sends its first byte as U+FFFD.
+        (["仓库收到", "退款后5个", "\ufffd"], "length", "仓库收到退款后5个"),
+        (["仓库收到\ufffd"], "length", "仓库收到"),
+        # A U+FFFD the model wrote itself, mid-text or at a natural end, stays.
+        (["bad \ufffd", " byte"], "length", "bad \ufffd byte"),
+        (["bad byte \ufffd"], "stop", "bad byte \ufffd"),
+    ],
+)
+def test_a_character_cut_at_the_length_limit_is_dropped(
+    settings, chunks: list[str], finish_reason: str, text: str
+):
+    server = ScriptedCompletionServer(chunks, finish_reason=finish_reason)
+    settings.CLOUD_BASE_URL = server.base_url
+    try:
+        stream = open_stream()
+        assert "".join(stream) == text
+        assert stream.usage.finish_reason == finish_reason
+    finally:
+        server.close()

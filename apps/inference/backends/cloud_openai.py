@@ -60,7 +60,7 @@ class CloudStream:
         import openai
 
         try:
-            yield from self._deltas()
+            yield from _without_cut_character(self._deltas(), self.usage)
         except BackendError:
             raise
         except Exception as exc:
@@ -111,6 +111,26 @@ class CloudStream:
                 self.usage.finish_reason = choice.finish_reason
             if choice.delta and choice.delta.content:
                 yield choice.delta.content
+
+
+REPLACEMENT_CHARACTER = "\ufffd"
+
+
+def _without_cut_character(deltas: Iterator[str], usage: Usage) -> Iterator[str]:
+    """Drop the half of a character that ``max_tokens`` cut off. mlx_lm.server decodes it
+    as U+FFFD (its detokenizer ends with errors="replace"), in the last text before the
+    finish, and byte-level BPE splits most Chinese characters over two tokens. So a trailing
+    U+FFFD waits for the next delta, and goes if the stream then ends at its length limit.
+    """
+    held = ""
+    for delta in deltas:
+        text = held + delta
+        settled = text.rstrip(REPLACEMENT_CHARACTER)
+        held = text[len(settled) :]
+        if settled:
+            yield settled
+    if held and usage.finish_reason != "length":
+        yield held
 
 
 def _shut_down_socket(response: Any) -> None:
