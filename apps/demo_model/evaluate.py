@@ -9,7 +9,8 @@ from pathlib import Path
 from apps.demo_model.data import QA, Corpus, detect_lang, load_corpus
 from apps.inference.prompts import Turn, build_messages
 
-MODES = ("question_only", "multi_turn", "with_reference", "as_served")  # as served: given references_for
+# "as_served" runs only when evaluate_model is given references_for.
+MODES = ("question_only", "multi_turn", "with_reference", "as_served")
 
 
 def is_correct(reply: str, qa: QA, key_facts: dict[str, list[str]]) -> bool:
