@@ -86,8 +86,8 @@ format:
 bench: setup ## End-to-end TTFT over real websockets vs the raw engine, one JSON line
 	$(PY) -m tests.bench.e2e
 
-bench-engine: system-deps venv services ## Local engine: batching, KV reuse, stalls, RSS vs mlx_lm.server
-	$(PY) -m tests.bench.engine
+bench-engine: system-deps venv services ## Local engine vs mlx_lm.server, fairly (MODEL=dir to pick the model)
+	$(PY) -m tests.bench.engine $(if $(MODEL),--model $(MODEL))
 
 bench-fallback: system-deps venv services ## Time from a cloud failure to the fallback answer
 	$(PY) -m tests.bench.fallback

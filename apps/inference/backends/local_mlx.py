@@ -542,7 +542,7 @@ def model_for(request: BackendRequest) -> str:
     last (the biggest); with one model, both are the same."""
     from django.conf import settings
 
-    models = settings.LOCAL_MODELS
+    models: list[str] = settings.LOCAL_MODELS
     return models[0] if request.simple else models[-1]
 
 

@@ -14,7 +14,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from apps.inference.base import BackendError
 
@@ -49,7 +49,8 @@ def load_lazily(path: str) -> Unloaded:
 
     loaded = load(path, lazy=True)  # (model, tokenizer), typed as maybe with a config
     model, tokenizer = loaded[0], loaded[1]
-    arrays: list[tuple[str, mx.array]] = tree_flatten(model.parameters())
+    parameters = model.parameters()  # type: ignore[no-untyped-call]
+    arrays = cast("list[tuple[str, mx.array]]", tree_flatten(parameters))
     return Unloaded(model, tokenizer, sum(array.nbytes for _, array in arrays))
 
 
@@ -101,11 +102,15 @@ class ModelShelf:
         return self._load(path, lazy or self._load_lazily(path))
 
     def _make_room(self, nbytes: int) -> bool:
-        while self.total_bytes + nbytes > self.max_bytes:
-            idle = next((r for r in self._loaded.values() if not r.active), None)
-            if idle is None:
-                return False
-            self._unload(idle)
+        """Unload idle models, least recently used first, until ``nbytes`` more fit; none
+        when even all of them would not make room (the busy ones hold too much)."""
+        idle = [r for r in self._loaded.values() if not r.active]
+        if self.total_bytes - sum(r.nbytes for r in idle) + nbytes > self.max_bytes:
+            return False
+        for resident in idle:
+            if self.total_bytes + nbytes <= self.max_bytes:
+                break
+            self._unload(resident)
         return True
 
     def _load(self, path: str, lazy: Unloaded) -> Resident:
