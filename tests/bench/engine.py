@@ -4,8 +4,11 @@ stalls and memory.
 Both arms run the same model (``--model PATH``; by default a random-weight ~25M-parameter
 model built once into var/bench-model), the same prompts through the model's own chat
 template, the same ``max_tokens``, greedy, the same sampling penalty (the engine's
-deployed repetition penalty, sent to the server per request) and the same EOS handling
-(both stop at the model's end token; ``tokens_per_reply`` shows each arm's), streaming.
+deployed repetition penalty, sent to the server per request) and the same EOS handling,
+streaming. ``--eos ignore`` (the default: a random-weight model ends at random) makes both
+arms write exactly ``max_tokens`` (the engine does not stop at the end token; the server
+is sent a logit bias that bans it); ``--eos stop`` lets both stop at it, as in serving,
+for a real model. ``tokens_per_reply`` shows each arm's.
 Each arm is warmed up on a prompt of its own first; every timed run gets prompts never
 seen before (the server keeps a prompt cache across requests too), and runs ``--runs``
 times (3), the median reported.
@@ -120,6 +123,7 @@ def timed(ask: Callable[[list], int], requests: list, concurrency: int) -> dict:
 
 
 def median_of(runs: list[dict]) -> dict:
+    progress("  runs: " + ", ".join(f"{run['tok_s']:.1f} tok/s" for run in runs))
     return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
 
 
@@ -167,8 +171,9 @@ def max_stall(engine, build_messages, Turn) -> int:
             )
             for i in range(8)
         ]
-        while not all(arrival.done() for arrival in arrivals):
-            next(tokens, None)
+        for _ in tokens:  # read the runner while the arrivals are processed
+            if all(arrival.done() for arrival in arrivals):
+                break
     runner.cancel()
     for _ in tokens:
         pass
@@ -223,12 +228,12 @@ class PeerServer:
         self.process.terminate()
         self.process.wait(30)
 
-    def ask(self, messages, max_tokens: int, penalty: float, context: int) -> int:
-        """One streamed completion, greedy, with the engine's penalty; returns its tokens."""
+    def ask(self, messages, max_tokens: int, sampling: dict) -> int:
+        """One streamed completion, greedy, sampled as ``sampling`` says; returns its tokens."""
         body = {
             "model": "default_model", "messages": messages, "max_tokens": max_tokens,
             "temperature": 0, "stream": True, "stream_options": {"include_usage": True},
-            "repetition_penalty": penalty, "repetition_context_size": context,
+            **sampling,
         }  # fmt: skip
         request = urllib.request.Request(
             f"http://127.0.0.1:{self.port}/v1/chat/completions",
@@ -244,11 +249,21 @@ class PeerServer:
         return tokens
 
 
-def server_arm(server: PeerServer, build_messages, Turn, runs: int, max_tokens: int, config):
+def server_arm(server: PeerServer, build_messages, Turn, runs: int, max_tokens: int, engine):
+    """The server sampled as the engine samples: its penalty and, when the engine does not
+    stop at the end token, a bias that keeps the server from writing it."""
+    config = engine.config
+    penalty = config.repetition_penalty
+    sampling: dict = {
+        "repetition_penalty": penalty if penalty != 1.0 else 0,
+        "repetition_context_size": config.repetition_context,
+    }
+    if not config.stop_on_eos:
+        (resident,) = engine.shelf.residents
+        sampling["logit_bias"] = {str(t): -1e9 for t in resident.tokenizer.eos_token_ids}
+
     def ask(messages) -> int:
-        return server.ask(
-            messages, max_tokens, config.repetition_penalty, config.repetition_context
-        )
+        return server.ask(messages, max_tokens, sampling)
 
     ask(build_messages([Turn("user", prompt_text(-1, 150))]))  # warm-up, not timed
     timed_runs = [timed(ask, prompts(build_messages, Turn, run), REQUESTS) for run in range(runs)]
@@ -277,6 +292,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--model", type=Path, default=BENCH_MODEL, help="mlx-lm model directory")
     parser.add_argument("--runs", type=int, default=3, help="timed runs per arm (median)")
     parser.add_argument("--max-tokens", type=int, default=NEW_TOKENS)
+    parser.add_argument("--eos", choices=("ignore", "stop"), default="ignore")
     args = parser.parse_args(argv)
     setup_django()
     from django.conf import settings
@@ -296,6 +312,7 @@ def main(argv: list[str] | None = None) -> None:
         kv_cache_bytes=128 * 2**20,
         repetition_penalty=settings.LOCAL_REPETITION_PENALTY,
         repetition_context=settings.LOCAL_REPETITION_CONTEXT,
+        stop_on_eos=args.eos == "stop",
     )
     engine = LocalEngine(config)
     engine.warm_up()
@@ -322,7 +339,7 @@ def main(argv: list[str] | None = None) -> None:
     progress(f"mlx_lm.server: c=16, {runs} runs...")
     server = PeerServer(model_dir)
     try:
-        peer = server_arm(server, build_messages, Turn, runs, max_tokens, config)
+        peer = server_arm(server, build_messages, Turn, runs, max_tokens, engine)
     finally:
         server.close()
 
@@ -333,6 +350,7 @@ def main(argv: list[str] | None = None) -> None:
         "prompt_tokens": engine.stats.prompt_tokens // max(engine.stats.submitted, 1),
         "max_tokens": max_tokens,
         "repetition_penalty": config.repetition_penalty,
+        "eos": args.eos,
         "tokens_per_reply": round(c16["tokens_per_reply"], 1),
         "server_tokens_per_reply": round(peer["tokens_per_reply"], 1),
         "seq_tok_s": round(seq["tok_s"], 1),
