@@ -293,6 +293,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=3, help="timed runs per arm (median)")
     parser.add_argument("--max-tokens", type=int, default=NEW_TOKENS)
     parser.add_argument("--eos", choices=("ignore", "stop"), default="ignore")
+    parser.add_argument("--soak-rounds", type=int, default=SOAK_ROUNDS)
     args = parser.parse_args(argv)
     setup_django()
     from django.conf import settings
@@ -331,9 +332,9 @@ def main(argv: list[str] | None = None) -> None:
     progress("stall while long prompts arrive...")
     stall_ms = max_stall(engine, build_messages, Turn)
     rss_end = rss_mb()
-    progress(f"soak: {SOAK_ROUNDS} rounds of {REQUESTS} new conversations...")
+    progress(f"soak: {args.soak_rounds} rounds of {REQUESTS} new conversations...")
     soak = []
-    for _ in range(SOAK_ROUNDS):
+    for _ in range(args.soak_rounds):
         engine_arm(engine, build_messages, Turn, REQUESTS, 1, max_tokens)
         soak.append(rss_mb())
     progress(f"mlx_lm.server: c=16, {runs} runs...")
