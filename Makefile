@@ -108,9 +108,9 @@ format:
 bench: setup ## End-to-end TTFT over real websockets vs the raw engine, one JSON line
 	$(PY) -m tests.bench.e2e
 
-# `make bench-engine BENCH_MODEL=$(SMOLLM2_DIR)` runs it on the real model.
-bench-engine: system-deps venv model services ## Local engine: batching, KV reuse, stalls, RSS vs mlx_lm.server
-	$(PY) -m tests.bench.engine $(if $(BENCH_MODEL),--model $(BENCH_MODEL))
+# `make bench-engine MODEL=$(SMOLLM2_DIR)` runs it on the real model.
+bench-engine: system-deps venv model services ## Local engine vs mlx_lm.server, fairly (MODEL=dir to pick the model)
+	$(PY) -m tests.bench.engine $(if $(MODEL),--model $(MODEL))
 
 bench-real-model: system-deps venv $(SMOLLM2_STAMP) ## The real model's import check: perplexity, speed per dtype, grounded accuracy
 	$(PY) -m tests.bench.real_model

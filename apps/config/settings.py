@@ -345,8 +345,22 @@ if PROMETHEUS_MULTIPROC_DIR and not Path(PROMETHEUS_MULTIPROC_DIR).is_dir():
 # counts as resolved by the AI.
 OUTCOME_IDLE_MINUTES = _positive("OUTCOME_IDLE_MINUTES", 30)
 
-# Local engine (mlx-lm).
+# Local engine (mlx-lm). LOCAL_MODELS names several model directories, the small model
+# first: simple intents go to the first, every other local reply to the last (router
+# ``simple_intent``). Each loads on first use; past LOCAL_MODELS_MAX_BYTES of weights, idle
+# models are unloaded, least recently used first. LOCAL_MODEL is the one-model shorthand.
 LOCAL_MODEL = _read("LOCAL_MODEL", str, str(DEMO_MODEL_DIR))
+LOCAL_MODELS = [m.strip() for m in _read("LOCAL_MODELS", list, [LOCAL_MODEL]) if m.strip()]
+if not LOCAL_MODELS:
+    raise ImproperlyConfigured("LOCAL_MODELS must name at least one model directory")
+LOCAL_MODELS_MAX_BYTES = _positive("LOCAL_MODELS_MAX_BYTES", 2 * 2**30)
+# mlx-lm's repetition penalty on the last LOCAL_REPETITION_CONTEXT tokens (1.0: off).
+LOCAL_REPETITION_PENALTY = _read("LOCAL_REPETITION_PENALTY", float, 1.1)
+if LOCAL_REPETITION_PENALTY < 1.0:
+    raise ImproperlyConfigured(
+        f"LOCAL_REPETITION_PENALTY must be >= 1.0 (1.0 is off), got {LOCAL_REPETITION_PENALTY}"
+    )
+LOCAL_REPETITION_CONTEXT = _positive("LOCAL_REPETITION_CONTEXT", 20)
 LOCAL_MAX_TOKENS = _positive("LOCAL_MAX_TOKENS", 160)
 LOCAL_MAX_BATCH = _positive("LOCAL_MAX_BATCH", 16)
 LOCAL_MAX_PROMPT_TOKENS = _positive("LOCAL_MAX_PROMPT_TOKENS", 1536)

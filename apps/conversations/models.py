@@ -125,6 +125,9 @@ class Message(models.Model):
     # Why the model's text was held back for an honest answer (apps.inference.policy):
     # coupon_code, amount, refund_promise, prompt_leak.
     held_reason = models.CharField(max_length=32, blank=True, default="")
+    # How a model reply ended: stop (its own end), length (cut at max_tokens) or loop (it
+    # repeated itself, so it was stopped after the first copy: apps.inference.loops).
+    finish_reason = models.CharField(max_length=16, blank=True, default="")
     # The FAQ entries (catalog ids) a model reply's prompt carried as its references.
     grounded_on = models.JSONField(default=list, blank=True)
     sentiment = models.CharField(max_length=16, choices=Sentiment.choices, blank=True, default="")

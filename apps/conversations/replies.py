@@ -267,6 +267,7 @@ def done_fields(outcome: ReplyOutcome) -> dict[str, Any]:
         "model_name": outcome.model_name,
         "fallback_reason": outcome.fallback_reason,
         "held_reason": outcome.held_reason,
+        "finish_reason": outcome.finish_reason,
         "grounded_on": list(outcome.grounded_on),
         "ttft_ms": outcome.ttft_ms,
         "total_ms": outcome.total_ms,

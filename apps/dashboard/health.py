@@ -37,4 +37,6 @@ def health_report() -> dict:
         "ok": not problems,
         "problems": problems,
         "engines": {name: bool(figures.get("healthy", 1)) for name, figures in engines.items()},
+        # Which local models each engine holds in memory now, and their weights' bytes.
+        "models": {} if redis_problem else engine_stats.loaded_models(),
     }

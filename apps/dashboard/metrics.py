@@ -1,8 +1,9 @@
 """Prometheus: what every process shares, read at scrape time, beside the processes' counters.
 
 The counters live on the ops floor (``apps.ops.counters``) so that workers and consumers
-can bump them without reading the roof. This collector reads breakers, engines, the reply
-queue and the answer cache, so any process's ``/metrics`` reports them consistently.
+can bump them without reading the roof. This collector reads breakers, engines (and the
+models they hold), the reply queue and the answer cache, so any process's ``/metrics``
+reports them consistently.
 
 With ``PROMETHEUS_MULTIPROC_DIR`` set (multiprocess mode), every web and worker process on
 a host writes its counters to files there, and a scrape of any one of them reads the
@@ -33,7 +34,7 @@ class SharedStateCollector:
     """Breakers, engines, the reply queue and the answer cache, read when scraped."""
 
     def collect(self) -> Iterator[Metric]:
-        for family in (_breakers, _engines, _queue, _answer_cache):
+        for family in (_breakers, _engines, _loaded_models, _queue, _answer_cache):
             try:
                 yield from family()
             except Exception:  # a scrape must not fail because one source is down
@@ -56,6 +57,18 @@ def _engines() -> Iterator[Metric]:
     for worker, figures in engine_stats.all_engines().items():
         for name, value in figures.items():
             family.add_metric([_worker_label(worker), name], float(value))
+    yield family
+
+
+def _loaded_models() -> Iterator[Metric]:
+    family = GaugeMetricFamily(
+        "surgedesk_engine_model_bytes",
+        "Weights of each local model a worker holds in memory",
+        labels=["worker", "model"],
+    )
+    for worker, models in engine_stats.loaded_models().items():
+        for model, nbytes in models.items():
+            family.add_metric([_worker_label(worker), model], float(nbytes))
     yield family
 
 

@@ -59,6 +59,8 @@ class BackendRequest:
     cache_key: str
     params: GenerationParams
     references: tuple[str, ...] = ()  # the shop's facts the answer is to come from
+    # A simple intent (``router.simple_intent``): a backend with a small model may use it.
+    simple: bool = False
 
     @property
     def question(self) -> str:

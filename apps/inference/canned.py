@@ -17,6 +17,12 @@ HELD = _(
     'team, not by me. Tap "Talk to a person" and a member of our team will help you.'
 )
 
+# Ends a model reply that was stopped for repeating itself (``loops``).
+LOOP_END = _(
+    "… Sorry, my answer went wrong there. Please ask again in other words, or tap "
+    '"Talk to a person" and a member of our team will help you.'
+)
+
 
 def apology(language: str) -> str:
     return customer_text(APOLOGY, language)
@@ -24,3 +30,7 @@ def apology(language: str) -> str:
 
 def held_answer(language: str) -> str:
     return customer_text(HELD, language)
+
+
+def loop_ending(language: str) -> str:
+    return customer_text(LOOP_END, language)

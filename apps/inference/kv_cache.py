@@ -81,6 +81,11 @@ class PromptCacheStore:
         self.counters.reused_tokens += usable
         return entry.cache, usable
 
+    def forget(self, prefix: str) -> None:
+        """Drop every entry whose key starts with ``prefix`` (a model's, as it unloads)."""
+        for key in [k for k in self._entries if k.startswith(prefix)]:
+            self.total_bytes -= self._entries.pop(key).nbytes
+
     def put(
         self, key: str, tokens: list[int], cache: list[Any], reply: ReplyRecord | None = None
     ) -> None:

@@ -15,6 +15,13 @@ falls through to the plan as if the cache were not there. Context-free means all
 
 The same rule decides whether the reply is remembered afterwards (``RoutePlan.cacheable``).
 
+**Small and big local model.** With several local models (``LOCAL_MODELS``), a *simple
+intent* goes to the small one and every other local reply to the biggest
+(``RoutePlan.simple``). Simple means: a question on one of the ops' local topics
+(``local_keywords``: stock, price, shipping, size…), shorter than ``long_message_chars``,
+that is not a complaint after ``complaint_min_turns`` turns: the rule that sends a
+question to the local model rather than the cloud, applied once more within the local route.
+
 The cache is used in every mode, ``faq_only`` and the single-model modes included, and
 whatever is killed. That is safe because every routing-flag change empties the cache
 (its keys carry the flags version, which ``flags_update`` bumps) and a reply is only remembered
@@ -71,6 +78,7 @@ class Step:
 class RoutePlan:
     steps: tuple[Step, ...]
     cacheable: bool = False  # the question may be answered from, and saved to, the cache
+    simple: bool = False  # a simple intent: the small local model will do
 
     @property
     def routes(self) -> tuple[str, ...]:
@@ -93,7 +101,9 @@ def plan_routes(flags: Flags, breakers: Mapping[str, str], request: RouteRequest
         shortcuts.append(Step(Route.FAQ, shortcut=True, chosen_because="surge"))
         steps = [step for step in steps if step.route != Route.FAQ]
     plan = (*shortcuts, *steps, Step(Route.CANNED))
-    return RoutePlan(steps=plan, cacheable=cache_eligible(request))
+    return RoutePlan(
+        steps=plan, cacheable=cache_eligible(request), simple=simple_intent(flags, request)
+    )
 
 
 def surging(flags: Flags, request: RouteRequest) -> bool:
@@ -114,10 +124,20 @@ def cache_eligible(request: RouteRequest) -> bool:
     )
 
 
+def simple_intent(flags: Flags, request: RouteRequest) -> bool:
+    """A short question on a local topic, not a complaint: the small local model's."""
+    text = request.text.lower()
+    return (
+        not _complaint(flags, request)
+        and _mentions(text, flags.local_keywords)
+        and len(request.text) < flags.long_message_chars
+    )
+
+
 def preferred_model(flags: Flags, request: RouteRequest) -> str:
     """Which model auto mode tries first: complaint > local topic > long message > default."""
     text = request.text.lower()
-    if request.user_turns >= flags.complaint_min_turns and _mentions(text, flags.cloud_keywords):
+    if _complaint(flags, request):
         return Route.CLOUD
     if _mentions(text, flags.local_keywords):
         return Route.LOCAL
@@ -146,6 +166,12 @@ def _skip_reason(route: str, flags: Flags, breakers: Mapping[str, str]) -> str:
     if breakers.get(route) == "open":
         return "breaker_open"
     return ""
+
+
+def _complaint(flags: Flags, request: RouteRequest) -> bool:
+    return request.user_turns >= flags.complaint_min_turns and _mentions(
+        request.text.lower(), flags.cloud_keywords
+    )
 
 
 def _mentions(text: str, keywords: tuple[str, ...]) -> bool:

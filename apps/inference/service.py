@@ -26,6 +26,12 @@ unfinished sentence that promises a refund or a coupon, waits for its end, and t
 shop's knowledge base does not hold stops the model. The reply is then held back: a
 ``Restart`` (reason ``held``) if any of it was yielded, and an honest answer that offers a
 person, with route ``canned`` and ``outcome.held_reason``. A held reply is never remembered.
+
+Model text that repeats itself back to back (``loops``: the same n-gram again and again, in
+any script, with or without spaces) is not shown while the repetition runs; once it is a
+loop the model is stopped, the reply keeps its text up to the loop's first copy and ends with
+an honest line that offers a person, and ``outcome.finish_reason`` is ``loop``. Such a reply
+is never remembered either.
 """
 
 from __future__ import annotations
@@ -55,7 +61,8 @@ from apps.inference.base import (
     Usage,
 )
 from apps.inference.breakers import AttemptCancelled, breaker_states, get_breaker
-from apps.inference.canned import held_answer
+from apps.inference.canned import held_answer, loop_ending
+from apps.inference.loops import LOOP_FINISH, LoopGuard
 from apps.inference.policy import Knowledge, reply_check, settled_length, shop_knowledge
 from apps.inference.prompts import Turn
 from apps.inference.registry import MODEL_ROUTES, REMEMBERED_ROUTES, backend_for
@@ -81,7 +88,8 @@ class ReplyOutcome:
     fallback_reason: str = ""
     attempts: list[tuple[str, str]] = field(default_factory=list)  # (route, why it failed)
     restarts: int = 0
-    finish_reason: str = ""  # "length": the reply was cut at max_tokens
+    # "length": the reply was cut at max_tokens; "loop": the model repeated itself (``loops``)
+    finish_reason: str = ""
     remembered: bool = False  # saved to the answer cache for the next customer
     held_reason: str = ""  # the model's text was held back (``policy.HeldReason``)
     grounded_on: tuple[str, ...] = ()  # FAQ ids the model's prompt carried as references
@@ -134,6 +142,7 @@ class ReplyStream:
         self._backend_stream: _Pump | None = None
         self._cancelled = False
         self._grounding: list[Match] | None = None
+        self._simple = False  # the plan's: a simple intent, for the small local model
 
     def cancel(self) -> None:
         self._cancelled = True
@@ -144,6 +153,7 @@ class ReplyStream:
         started = time.monotonic()
         flags = self.flags or current_flags()
         plan = self.plan(flags)
+        self._simple = plan.simple
         yielded_text = False
         text = ""  # the current route's text: the whole reply once a route succeeds
         for step in plan.steps:
@@ -200,6 +210,7 @@ class ReplyStream:
             cache_key=self.cache_key,
             params=GenerationParams(max_tokens=flags.max_tokens),
             references=tuple(m.answer for m in self._references()) if backend.is_model else (),
+            simple=self._simple,
         )
         if backend.is_model:
             yield from self._checked(self._model(backend, request, flags))
@@ -244,18 +255,34 @@ class ReplyStream:
         self._record_usage(pump.usage)
 
     def _checked(self, deltas: Generator[str]) -> Iterator[str]:
-        """The model's text, passed on once ``policy`` allows it; ``ReplyHeld`` stops the
-        model (closing its stream cancels it) at the first claim it must not make."""
+        """The model's text, passed on once ``policy`` allows it and no repetition it may be
+        starting is running (``loops``). ``ReplyHeld`` stops the model (closing its stream
+        cancels it) at the first claim it must not make; a loop stops it too, and the reply
+        ends after the loop's first copy with an honest closing line."""
         knowledge = shop_knowledge()
+        guard = LoopGuard()
         text, shown = "", 0
         with closing(deltas):
             for delta in deltas:
                 text += delta
-                if (settled := settled_length(text)) > shown:
+                if guard.feed(text):
+                    break
+                if (settled := min(settled_length(text), guard.safe_length(text))) > shown:
                     yield _allowed_part(text, shown, settled, knowledge)
                     shown = settled
-            if len(text) > shown and not self._cancelled:
-                yield _allowed_part(text, shown, len(text), knowledge)
+        end = guard.cut(text)
+        if end > shown and not self._cancelled:
+            yield _allowed_part(text, shown, end, knowledge)
+        if guard.looping and not self._cancelled:
+            yield from self._loop_ended()
+
+    def _loop_ended(self) -> Iterator[str]:
+        """The model repeated itself: it was stopped, and the reply says so plainly."""
+        logger.warning("model reply stopped: it repeated itself")
+        if self._backend_stream is not None:
+            self._record_usage(self._backend_stream.usage)
+        self.outcome.finish_reason = LOOP_FINISH
+        yield loop_ending(detect_language(self._last_user_text()))
 
     def _held(
         self, route: str, reason: str, shown: bool, started: float
@@ -298,7 +325,7 @@ class ReplyStream:
             outcome.route in REMEMBERED_ROUTES
             and not self._cancelled
             and outcome.restarts == 0
-            and outcome.finish_reason != "length"
+            and outcome.finish_reason not in ("length", LOOP_FINISH)
             and (self.flags is not None or current_flags() == flags)
         )
 

@@ -151,7 +151,7 @@ def main() -> None:
     from tests.stack import start_live_stack
 
     figures: dict = {"model": Path(settings.LOCAL_MODEL).name}
-    engine = LocalEngine(EngineConfig(model=settings.LOCAL_MODEL))
+    engine = LocalEngine(EngineConfig(models=(settings.LOCAL_MODEL,)))
     engine.warm_up()
     stack = start_live_stack(Path(tempfile.mkdtemp(prefix="surgedesk-bench-")))
     try:

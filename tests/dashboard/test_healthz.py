@@ -26,7 +26,9 @@ def test_it_is_healthy_when_everything_answers(client, no_engine_reports):
 
 
 def test_it_reports_a_worker_whose_engine_is_down(client, no_engine_reports, tmp_path):
-    broken = LocalEngine(EngineConfig(model=str(tmp_path / "no-such-model"), publish_stats=True))
+    broken = LocalEngine(
+        EngineConfig(models=(str(tmp_path / "no-such-model"),), publish_stats=True)
+    )
     with pytest.raises(BackendError):
         broken.warm_up()
 

@@ -63,10 +63,27 @@ def test_in_production_without_a_token_it_is_off(client, settings):
 
 
 def test_it_labels_workers_without_naming_their_hosts(client):
-    engine_stats.publish({"healthy": 1, "batched_steps": 3})
+    engine_stats.publish({"healthy": 1, "batched_steps": 3}, {})
     try:
         body = client.get("/metrics").content.decode()
     finally:
         shared_redis().delete(engine_stats.this_process_key())
     assert 'figure="batched_steps"' in body
     assert socket.gethostname() not in body
+
+
+def test_it_shows_which_local_models_each_worker_holds(client):
+    engine_stats.publish({"healthy": 1}, {"models/small": 4_000_000, "models/big": 90_000_000})
+    try:
+        body = client.get("/metrics").content.decode()
+        health = client.get("/healthz", REMOTE_ADDR="127.0.0.1").json()
+    finally:
+        key = engine_stats.this_process_key()
+        shared_redis().delete(key, key + engine_stats.MODELS_SUFFIX)
+    lines = [line for line in body.splitlines() if line.startswith("surgedesk_engine_model_bytes{")]
+    shown = {line.split('model="')[1].split('"')[0]: float(line.split()[-1]) for line in lines}
+    assert shown == {"models/small": 4e6, "models/big": 9e7}
+    assert health["models"][engine_stats.this_process_name()] == {
+        "models/small": 4_000_000,
+        "models/big": 90_000_000,
+    }

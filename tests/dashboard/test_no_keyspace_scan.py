@@ -23,7 +23,7 @@ def test_a_scrape_reads_engines_by_name_and_scans_nothing(client, settings, priv
     settings.BREAKER_NAMESPACE = f"test:{uuid.uuid4().hex}:breaker"  # breakers on it too
     server = redis.Redis.from_url(private_redis.url)
     server.mset({f"someone-else:{n}": n for n in range(1000)})  # a keyspace worth scanning
-    engine_stats.publish({"healthy": 1, "batched_steps": 7})
+    engine_stats.publish({"healthy": 1, "batched_steps": 7}, {})
     server.config_resetstat()
 
     metrics = client.get("/metrics").content.decode()

@@ -24,6 +24,8 @@ from django.core.management import call_command
 from websockets.exceptions import ConnectionClosed
 
 from apps.conversations.models import Message
+from apps.inference.canned import loop_ending
+from apps.inference.loops import LoopGuard
 from apps.ops.flags import flags_bump_version
 from apps.ops.services import flags_update
 from tests.hostile import verdicts
@@ -166,7 +168,8 @@ def page_of(stack: LiveStack, session: str) -> tuple[int, str]:
 class Record:
     outcomes: dict[str, Outcome]
     pages: dict[str, tuple[int, str]]  # session -> the widget page's status and body
-    stored: dict[int, tuple[str, str, str]]  # message id -> (role, its session, its text)
+    # message id -> (role, its session, its text, its route, how it ended: finish_reason)
+    stored: dict[int, tuple[str, str, str, str, str]]
 
 
 @pytest.fixture(scope="module")
@@ -188,7 +191,13 @@ def record(live_stack: LiveStack, django_db_blocker) -> Iterator[Record]:
     with django_db_blocker.unblock():
         rows = Message.objects.filter(conversation__session_key__in=sessions)
         stored = {
-            row.id: (row.role, row.conversation.session_key, row.text)
+            row.id: (
+                row.role,
+                row.conversation.session_key,
+                row.text,
+                row.route,
+                row.finish_reason,
+            )
             for row in rows.select_related("conversation")
         }
     yield Record(outcomes=outcomes, pages=pages, stored=stored)
@@ -248,6 +257,19 @@ def test_the_widget_page_of_every_hostile_session_renders_escaped(record):
     )
     for session, (_, body) in record.pages.items():
         assert [markup for markup in RAW_MARKUP if markup in body] == [], session
+
+
+def test_no_reply_loops_and_every_model_reply_records_how_it_ended(record):
+    """The demo model looped on some of these (issue 16: an emoji flood drew 300 characters
+    of "Welcome"); every reply now ends without a loop, and one the loop guard stopped ends
+    with its honest line."""
+    replies = [row for row in record.stored.values() if row[0] == "assistant" and row[2]]
+    assert [text[:80] for _, _, text, _, _ in replies if LoopGuard().feed(text)] == []
+    model_replies = [row for row in replies if row[3] in ("local", "cloud")]
+    assert model_replies
+    assert {row[4] for row in model_replies} <= {"stop", "length", "loop"}
+    endings = (loop_ending("en"), loop_ending("zh"))
+    assert all(row[2].endswith(endings) for row in model_replies if row[4] == "loop")
 
 
 INJECTIONS = [entry.name for entry in INPUTS if entry.kind == "injection"]

@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from mlx_lm.utils import load_tokenizer
 
-from apps.inference.backends.local_mlx import EngineConfig, LocalEngine, fit_prompt
+from apps.inference.backends.local_mlx import EngineConfig, LocalEngine, chat_tokens, fit_prompt
 from apps.inference.base import GenerationParams
 from apps.inference.kv_cache import ReplyRecord
 from apps.inference.prompts import Turn, build_messages
@@ -23,7 +23,7 @@ PARAMS = GenerationParams(max_tokens=48)
 
 @pytest.fixture(scope="module")
 def engine():
-    engine = LocalEngine(EngineConfig(model=settings.LOCAL_MODEL, max_batch=8))
+    engine = LocalEngine(EngineConfig(models=(settings.LOCAL_MODEL,), max_batch=8))
     engine.warm_up()
     return engine
 
@@ -107,7 +107,7 @@ def test_it_truncates_a_long_prompt_keeping_the_system_prompt_head_and_latest_tu
     tokenizer = load_tokenizer(Path(settings.LOCAL_MODEL))
 
     def template(messages):
-        return list(tokenizer.apply_chat_template(messages, add_generation_prompt=True))
+        return chat_tokens(tokenizer, messages)
 
     history = []
     for i in range(40):
@@ -130,20 +130,24 @@ def test_it_truncates_a_long_prompt_keeping_the_system_prompt_head_and_latest_tu
 def test_it_continues_from_the_reply_tokens_it_generated_not_their_re_encoding(engine):
     """The next turn's prompt carries the ids the model generated for its reply, so the KV
     prefix runs through the whole reply even when the text re-encodes to other ids."""
+    (resident,) = engine.shelf.residents
+    tokenizer = resident.tokenizer
     history = [Turn("user", QUESTIONS[0])]
     reply_text = "Orders ship in 1-2 days."
-    prompt = engine._template(build_messages(history))
-    generated = [engine._tokenizer.encode(ch, add_special_tokens=False)[0] for ch in reply_text]
+    prompt = chat_tokens(tokenizer, build_messages(history))
+    generated = [tokenizer.encode(ch, add_special_tokens=False)[0] for ch in reply_text]
     engine.cache_store.put("splice", prompt, [], ReplyRecord(prompt, generated, reply_text))
     history += [Turn("assistant", reply_text), Turn("user", QUESTIONS[4])]
     messages = build_messages(history)
 
-    plain = engine._template(messages)
-    re_encoded = engine._tokenizer.encode(reply_text, add_special_tokens=False)
+    plain = chat_tokens(tokenizer, messages)
+    re_encoded = tokenizer.encode(reply_text, add_special_tokens=False)
     suffix = plain[len(prompt) + len(re_encoded) :]
     request = SimpleNamespace(cache_key="splice", messages=messages)
     assert generated != re_encoded
-    assert engine._with_own_reply_tokens(request, plain) == prompt + generated + suffix
+    assert engine._with_own_reply_tokens(request, tokenizer, plain) == prompt + generated + suffix
 
     edited = SimpleNamespace(cache_key="splice", messages=[*messages[:-2], messages[-1]])
-    assert engine._with_own_reply_tokens(edited, plain) == plain  # history changed: no splice
+    assert (
+        engine._with_own_reply_tokens(edited, tokenizer, plain) == plain
+    )  # history changed: no splice

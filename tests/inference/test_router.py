@@ -188,3 +188,11 @@ def test_a_surge_keeps_the_cache_first_and_respects_the_faq_kill_switch():
     assert first_turn.routes[:2] == ("cache", "faq")
     killed = plan(with_(surge_queue_depth=1, killed=frozenset({"faq"})), queue_depth=3)
     assert killed.routes == ("local", "cloud", "canned")
+
+
+def test_a_short_question_on_a_local_topic_is_a_simple_intent_for_the_small_model():
+    assert plan(text="Is this in stock in size M?").simple
+    assert plan(text="什么时候发货", turns=5).simple
+    assert not plan(text="Tell me about your shop").simple  # no local topic
+    assert not plan(text="size " + "x" * 100).simple  # long
+    assert not plan(text="Wrong size and broken, I want a refund", turns=2).simple  # complaint

@@ -1,9 +1,17 @@
 """The local backend: one continuously batched mlx-lm engine per worker process.
 
-One engine thread loads the model and runs every MLX computation (MLX streams belong
+One engine thread loads the models and runs every MLX computation (MLX streams belong
 to the thread that made them, and MLX work in a parent process hangs forked children,
 so nothing here runs at import time). Task threads submit requests and iterate their
-deltas; requests join and leave the running ``BatchGenerator`` at every step.
+deltas; requests join and leave their model's running ``BatchGenerator`` at every step.
+
+An engine may hold several models (``LOCAL_MODELS``): each loads on its first request,
+and when loading one would pass the byte cap, idle models are unloaded, least recently
+used first (``local_models``); a request whose model finds no room waits until a model
+holding it is idle. The models take turns, one step each, on the one engine thread.
+
+Sampling penalises tokens repeated within the last few (mlx-lm's repetition penalty), so
+a model is less likely to loop at all; ``inference.loops`` stops one that does anyway.
 """
 
 from __future__ import annotations
@@ -12,11 +20,13 @@ import logging
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from apps.inference import engine_stats
+from apps.inference.backends.local_models import ModelShelf, Resident
 from apps.inference.base import BackendError, BackendRequest, GenerationParams, Usage
 from apps.inference.kv_cache import PromptCacheStore, ReplyRecord
 from apps.ops.vocabulary import Route
@@ -28,7 +38,13 @@ _END = object()
 
 @dataclass(frozen=True)
 class EngineConfig:
-    model: str
+    # Model directories (or hub ids); a request names one of them, else gets the first.
+    models: tuple[str, ...]
+    max_model_bytes: int = 2 * 2**30  # weights of the models loaded at once
+    # mlx-lm's (sign-aware, multiplicative) penalty on tokens seen in the last
+    # ``repetition_context`` tokens; 1.0 turns it off.
+    repetition_penalty: float = 1.0
+    repetition_context: int = 20
     max_batch: int = 16
     max_prompt_tokens: int = 1536
     kv_cache_bytes: int = 256 * 1024 * 1024
@@ -37,7 +53,7 @@ class EngineConfig:
     prefill_stall_ms: int = 250
     # MLX keeps freed buffers for reuse; past this it returns them, so RSS stays flat.
     mlx_cache_limit_mb: int = 256
-    load_timeout_s: float = 300.0
+    load_timeout_s: float = 300.0  # warm_up waits this long for its model
     stall_timeout_s: float = 60.0
     publish_stats: bool = False
     stop_on_eos: bool = True  # benchmarks turn it off to generate exactly max_tokens
@@ -63,17 +79,21 @@ class LocalStream:
         self,
         engine: LocalEngine,
         messages: list[dict[str, str]],
+        model: str,
         cache_key: str,
         params: GenerationParams,
     ) -> None:
         self.engine = engine
         self.messages = messages
-        self.cache_key = cache_key
+        self.model = model
+        # A KV cache belongs to the model that computed it.
+        self.cache_key = f"{model}\0{cache_key}"
         self.params = params
-        self.usage = Usage(model_name=engine.config.model)
+        self.usage = Usage(model_name=model)
         self.cancelled = threading.Event()
         self._events: queue.SimpleQueue[Any] = queue.SimpleQueue()
         # Engine-thread state.
+        self.resident: Resident | None = None
         self.uid: int | None = None
         self.prompt_tokens: list[int] = []
         self.detokenizer: Any = None
@@ -107,38 +127,68 @@ class LocalStream:
         self._events.put(item)
 
 
+@dataclass
+class _LoadOrder:
+    """``warm_up``'s request: load this model now, and say when it is done."""
+
+    model: str
+    done: threading.Event = field(default_factory=threading.Event)
+    error: BackendError | None = None
+
+
 class LocalEngine:
     def __init__(self, config: EngineConfig) -> None:
+        if not config.models:
+            raise ValueError("an engine needs at least one model")
         self.config = config
         self.stats = EngineStats()
         self.cache_store = PromptCacheStore(config.kv_cache_bytes)
+        self.shelf = ModelShelf(config.max_model_bytes, self._new_generator, self._forget_caches)
         self.fatal: BaseException | None = None
-        self._inbox: queue.SimpleQueue[tuple[str, LocalStream]] = queue.SimpleQueue()
-        self._ready = threading.Event()
+        self.load_errors: dict[str, str] = {}  # model -> why it could not load
+        self._inbox: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
         self._start_lock = threading.Lock()
         self._thread: threading.Thread | None = None
-        self._active: dict[int, LocalStream] = {}
-        self._generator: Any = None
-        self._tokenizer: Any = None
-        self._prefill_tok_s = 0.0  # measured prompt-processing speed (EMA)
+        self._parked: deque[LocalStream] = deque()  # waiting for room to load their model
 
     # -- public API, any thread ------------------------------------------------
 
     @property
     def healthy(self) -> bool:
-        return self.fatal is None and (self._thread is None or self._thread.is_alive())
+        alive = self._thread is None or self._thread.is_alive()
+        return self.fatal is None and alive and not self.load_errors
 
     def submit(
-        self, messages: list[dict[str, str]], *, cache_key: str, params: GenerationParams
+        self,
+        messages: list[dict[str, str]],
+        *,
+        cache_key: str,
+        params: GenerationParams,
+        model: str | None = None,
     ) -> LocalStream:
-        """Submit a chat request; it joins the running batch at the next step."""
+        """Submit a chat request to ``model`` (default: the first); it joins that model's
+        running batch at the next step, once the model is loaded."""
+        model = model or self.config.models[0]
+        if model not in self.config.models:
+            raise BackendError(f"{model} is not one of this engine's models", retryable=False)
         self._ensure_running()
-        stream = LocalStream(self, messages, cache_key, params)
+        stream = LocalStream(self, messages, model, cache_key, params)
         self._post(("submit", stream))
         return stream
 
-    def warm_up(self) -> None:
+    def warm_up(self, model: str | None = None) -> None:
+        """Load ``model`` (default: the first) now rather than on its first request."""
         self._ensure_running()
+        order = _LoadOrder(model or self.config.models[0])
+        self._post(("load", order))
+        if not order.done.wait(self.config.load_timeout_s):
+            raise BackendError("local model is still loading", retryable=True)
+        if order.error is not None:
+            raise order.error
+
+    def loaded_models(self) -> dict[str, int]:
+        """The models in memory now, and their weights' bytes."""
+        return self.shelf.loaded()
 
     def snapshot(self) -> dict[str, int]:
         counters = self.cache_store.counters
@@ -147,7 +197,13 @@ class LocalEngine:
             "submitted": self.stats.submitted,
             "finished": self.stats.finished,
             "cancelled": self.stats.cancelled,
-            "active": len(self._active),
+            "active": sum(len(r.active) for r in self.shelf.residents),
+            "parked": len(self._parked),
+            "models_loaded": len(self.shelf.residents),
+            "model_bytes": self.shelf.total_bytes,
+            "model_bytes_cap": self.shelf.max_bytes,
+            "model_loads": self.shelf.loads,
+            "model_unloads": self.shelf.unloads,
             "max_decode_batch": self.stats.max_decode_batch,
             "batched_steps": self.stats.batched_steps,
             "truncated_prompts": self.stats.truncated_prompts,
@@ -164,13 +220,13 @@ class LocalEngine:
         if not self.config.publish_stats:
             return
         try:
-            engine_stats.publish(self.snapshot())
+            engine_stats.publish(self.snapshot(), self.loaded_models())
         except Exception:
             logger.warning("could not publish engine stats", exc_info=True)
 
     # -- internals -------------------------------------------------------------
 
-    def _post(self, item: tuple[str, LocalStream]) -> None:
+    def _post(self, item: tuple[str, Any]) -> None:
         self._inbox.put(item)
 
     def _ensure_running(self) -> None:
@@ -178,26 +234,21 @@ class LocalEngine:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="mlx-engine", daemon=True)
                 self._thread.start()
-        if not self._ready.wait(self.config.load_timeout_s):
-            raise BackendError("local model is still loading", retryable=True)
-        if not self.healthy:
+        if self.fatal is not None or not self._thread.is_alive():
             raise BackendError(f"local engine is down: {self.fatal}", retryable=False)
 
     def _run(self) -> None:
-        try:
-            self._load()
-        except Exception as exc:
-            logger.exception("local model failed to load from %s", self.config.model)
-            self.fatal = exc
-            self._ready.set()
-            self.report()
-            return
-        self._ready.set()
+        import mlx.core as mx
+
+        mx.set_cache_limit(self.config.mlx_cache_limit_mb * 2**20)
         try:
             while True:
-                self._drain_inbox(block=not self._active)
-                if self._active:
-                    self._step()
+                busy = any(r.active for r in self.shelf.residents)
+                self._drain_inbox(block=not busy and not self._parked)
+                self._admit_parked()
+                for resident in self.shelf.residents:
+                    if resident.active:
+                        self._step(resident)
         except BaseException as exc:
             logger.exception("local engine thread died")
             self.fatal = exc
@@ -205,22 +256,25 @@ class LocalEngine:
             self.report()
             raise
 
-    def _load(self) -> None:
-        import mlx.core as mx
-        from mlx_lm import load
+    def _new_generator(self, model: Any, tokenizer: Any) -> Any:
         from mlx_lm.generate import BatchGenerator
+        from mlx_lm.sample_utils import make_logits_processors
 
-        mx.set_cache_limit(self.config.mlx_cache_limit_mb * 2**20)
-        loaded = load(self.config.model)  # (model, tokenizer), typed as maybe with a config
-        model, tokenizer = loaded[0], loaded[1]
-        self._tokenizer = tokenizer
-        self._generator = BatchGenerator(
+        config = self.config
+        penalty = config.repetition_penalty if config.repetition_penalty != 1.0 else None
+        return BatchGenerator(
             model,
-            stop_tokens=[[t] for t in tokenizer.eos_token_ids] if self.config.stop_on_eos else None,
-            completion_batch_size=self.config.max_batch,
-            prefill_batch_size=self.config.max_batch,
-            prefill_step_size=self.config.max_prompt_tokens,
+            stop_tokens=[[t] for t in tokenizer.eos_token_ids] if config.stop_on_eos else None,
+            logits_processors=make_logits_processors(
+                repetition_penalty=penalty, repetition_context_size=config.repetition_context
+            ),
+            completion_batch_size=config.max_batch,
+            prefill_batch_size=config.max_batch,
+            prefill_step_size=config.max_prompt_tokens,
         )
+
+    def _forget_caches(self, model: str) -> None:
+        self.cache_store.forget(f"{model}\0")
 
     def _drain_inbox(self, *, block: bool) -> None:
         try:
@@ -228,65 +282,108 @@ class LocalEngine:
         except queue.Empty:
             return
         while True:
-            kind, stream = item
+            kind, payload = item
             if kind == "submit":
-                self._admit(stream)
+                self._admit(payload)
+            elif kind == "load":
+                self._load_now(payload)
             else:
-                self._remove(stream)
+                self._remove(payload)
             try:
                 item = self._inbox.get_nowait()
             except queue.Empty:
                 return
+
+    def _load_now(self, order: _LoadOrder) -> None:
+        try:
+            self._resident_for(order.model)
+        except BackendError as exc:
+            order.error = exc
+        order.done.set()
+
+    def _resident_for(self, model: str) -> Resident | None:
+        """The model loaded (None: no room yet); a model that cannot load is reported."""
+        try:
+            return self.shelf.resident(model)
+        except BackendError as exc:
+            logger.error("%s", exc)
+            self.load_errors[model] = str(exc)
+            self.report()
+            raise
+
+    def _admit_parked(self) -> None:
+        for _ in range(len(self._parked)):
+            self._admit(self._parked.popleft())
 
     def _admit(self, stream: LocalStream) -> None:
         if stream.cancelled.is_set():
             stream._emit(_END)
             return
         try:
-            tokens = self._with_own_reply_tokens(stream, self._encode(stream.messages))
+            resident = self._resident_for(stream.model)
+        except BackendError as exc:
+            stream._emit(exc)
+            return
+        if resident is None:
+            self._parked.append(stream)
+            return
+        tokenizer = resident.tokenizer
+        try:
+            prompt = self._encode(tokenizer, stream.messages)
+            tokens = self._with_own_reply_tokens(stream, tokenizer, prompt)
         except Exception as exc:
             stream._emit(BackendError(f"could not encode prompt: {exc}", retryable=False))
             return
         cache, cached = self.cache_store.take(stream.cache_key, tokens)
         stream.prompt_tokens = tokens
-        stream.detokenizer = self._tokenizer.detokenizer
+        stream.detokenizer = tokenizer.detokenizer
         stream.usage.tokens_in = len(tokens)
         stream.usage.extra["cached_tokens"] = cached
-        (uid,) = self._generator.insert(
+        (uid,) = resident.generator.insert(
             [tokens[cached:]],
             max_tokens=[stream.params.max_tokens],
             caches=[cache] if cache is not None else None,
             all_tokens=[tokens[:cached]],
         )
-        stream.uid = uid
-        self._active[uid] = stream
+        stream.resident, stream.uid = resident, uid
+        resident.active[uid] = stream
         self.stats.submitted += 1
         self.stats.prompt_tokens += len(tokens) - cached
 
     def _remove(self, stream: LocalStream) -> None:
-        if stream.uid is not None and self._active.pop(stream.uid, None) is not None:
-            self._generator.remove([stream.uid])
+        resident = stream.resident
+        if stream in self._parked:
+            self._parked.remove(stream)
+        elif (
+            resident is not None
+            and stream.uid is not None
+            and resident.active.pop(stream.uid, None) is not None
+        ):
+            resident.generator.remove([stream.uid])
             self.stats.cancelled += 1
         stream._emit(_END)
 
-    def _step(self) -> None:
-        self._schedule_prefill()
-        with self._generator.stats() as step:
-            _, responses = self._generator.next()
+    def _step(self, resident: Resident) -> None:
+        generator = resident.generator
+        self._schedule_prefill(resident)
+        with generator.stats() as step:
+            _, responses = generator.next()
         if step.prompt_tokens and step.prompt_time > 0:
             speed = step.prompt_tokens / step.prompt_time
-            self._prefill_tok_s = (
-                speed if not self._prefill_tok_s else (0.8 * self._prefill_tok_s + 0.2 * speed)
+            resident.prefill_tok_s = (
+                speed
+                if not resident.prefill_tok_s
+                else (0.8 * resident.prefill_tok_s + 0.2 * speed)
             )
         self.stats.steps += 1
         self.stats.max_decode_batch = max(self.stats.max_decode_batch, len(responses))
         self.stats.batched_steps += len(responses) > 1
         for response in responses:
-            stream = self._active.get(response.uid)
+            stream = resident.active.get(response.uid)
             if stream is not None:
-                self._deliver(stream, response)
+                self._deliver(resident, stream, response)
 
-    def _schedule_prefill(self) -> None:
+    def _schedule_prefill(self, resident: Resident) -> None:
         """Whole prompts, many at once, while nothing streams (the fastest way through a
         burst); once a reply streams, one prompt at a time in chunks sized to the stall
         budget, because mlx-lm processes prompts inside the same step as decoding.
@@ -294,17 +391,18 @@ class LocalEngine:
         Prompts never exceed ``max_prompt_tokens``, so a batch started whole always
         finishes in one step and never outlives the switch to small chunks.
         """
-        generator = self._generator
-        if not any(s.first_token_at for s in self._active.values()):
+        generator = resident.generator
+        if not any(s.first_token_at for s in resident.active.values()):
             generator.prefill_batch_size = self.config.max_batch
             generator.prefill_step_size = self.config.max_prompt_tokens
             return
         budget_s = self.config.prefill_stall_ms / 1000
-        chunk = int(budget_s * self._prefill_tok_s) if self._prefill_tok_s else 64
+        speed = resident.prefill_tok_s
+        chunk = int(budget_s * speed) if speed else 64
         generator.prefill_batch_size = 1
         generator.prefill_step_size = max(16, min(chunk, self.config.max_prompt_tokens))
 
-    def _deliver(self, stream: LocalStream, response: Any) -> None:
+    def _deliver(self, resident: Resident, stream: LocalStream, response: Any) -> None:
         now = time.perf_counter()
         if not stream.first_token_at:
             stream.first_token_at = now
@@ -327,7 +425,7 @@ class LocalEngine:
         detok.finalize()
         self._emit_segment(stream)
         stream.usage.finish_reason = response.finish_reason
-        del self._active[response.uid]
+        del resident.active[response.uid]
         self.stats.finished += 1
         if response.prompt_cache is not None and response.all_tokens is not None:
             reply = ReplyRecord(stream.prompt_tokens, stream.reply_tokens, stream.reply_text)
@@ -343,7 +441,9 @@ class LocalEngine:
             stream.reply_text += segment
             stream._emit(segment)
 
-    def _with_own_reply_tokens(self, stream: LocalStream, tokens: list[int]) -> list[int]:
+    def _with_own_reply_tokens(
+        self, stream: LocalStream, tokenizer: Any, tokens: list[int]
+    ) -> list[int]:
         """Put back the token ids the model generated for its previous reply.
 
         The history arrives as text, and re-encoding a reply can give other ids than the
@@ -360,29 +460,41 @@ class LocalEngine:
         ):
             return tokens
         rest = tokens[len(record.prompt) :]
-        encoded = list(self._tokenizer.encode(record.reply_text, add_special_tokens=False))
+        encoded = list(tokenizer.encode(record.reply_text, add_special_tokens=False))
         if rest[: len(encoded)] != encoded:
             return tokens
         return record.prompt + record.reply_tokens + rest[len(encoded) :]
 
-    def _encode(self, messages: list[dict[str, str]]) -> list[int]:
-        tokens, truncated = fit_prompt(messages, self._template, self.config.max_prompt_tokens)
+    def _encode(self, tokenizer: Any, messages: list[dict[str, str]]) -> list[int]:
+        def template(turns: list[dict[str, str]]) -> list[int]:
+            return chat_tokens(tokenizer, turns)
+
+        tokens, truncated = fit_prompt(messages, template, self.config.max_prompt_tokens)
         self.stats.truncated_prompts += truncated
         return tokens
 
-    def _template(self, messages: list[dict[str, str]]) -> list[int]:
-        return list(self._tokenizer.apply_chat_template(messages, add_generation_prompt=True))
-
     def _fail_all(self, error: BackendError) -> None:
-        for stream in list(self._active.values()):
-            stream._emit(error)
-        self._active.clear()
+        for resident in self.shelf.residents:
+            for stream in resident.active.values():
+                stream._emit(error)
+            resident.active.clear()
+        while self._parked:
+            self._parked.popleft()._emit(error)
         while True:
             try:
-                _, stream = self._inbox.get_nowait()
+                kind, payload = self._inbox.get_nowait()
             except queue.Empty:
                 return
-            stream._emit(error)
+            if kind == "load":
+                payload.error = error
+                payload.done.set()
+            else:
+                payload._emit(error)
+
+
+def chat_tokens(tokenizer: Any, messages: list[dict[str, str]]) -> list[int]:
+    """The prompt's token ids through the model's own chat template."""
+    return list(tokenizer.apply_chat_template(messages, add_generation_prompt=True))
 
 
 def fit_prompt(
@@ -421,8 +533,20 @@ class LocalBackend:
     def open(self, request: BackendRequest) -> LocalStream:
         # The cache key keeps this conversation's KV cache for its next turn.
         return get_engine().submit(
-            request.messages(), cache_key=request.cache_key, params=request.params
+            request.messages(),
+            cache_key=request.cache_key,
+            params=request.params,
+            model=model_for(request),
         )
+
+
+def model_for(request: BackendRequest) -> str:
+    """Simple intents go to the first (small) model of ``LOCAL_MODELS``, the rest to the
+    last (the biggest); with one model, both are the same."""
+    from django.conf import settings
+
+    models: list[str] = settings.LOCAL_MODELS
+    return models[0] if request.simple else models[-1]
 
 
 _engine: LocalEngine | None = None
@@ -438,7 +562,10 @@ def get_engine() -> LocalEngine:
 
             _engine = LocalEngine(
                 EngineConfig(
-                    model=settings.LOCAL_MODEL,
+                    models=tuple(settings.LOCAL_MODELS),
+                    max_model_bytes=settings.LOCAL_MODELS_MAX_BYTES,
+                    repetition_penalty=settings.LOCAL_REPETITION_PENALTY,
+                    repetition_context=settings.LOCAL_REPETITION_CONTEXT,
                     max_batch=settings.LOCAL_MAX_BATCH,
                     max_prompt_tokens=settings.LOCAL_MAX_PROMPT_TOKENS,
                     kv_cache_bytes=settings.LOCAL_KV_CACHE_MB * 1024 * 1024,
