@@ -420,7 +420,8 @@ if not 0 <= GROUNDING_REFERENCES <= 3:
 # defaults are the demo shop's: its model was trained on exactly this prompt.
 SHOP_NAME = _read("SHOP_NAME", str, "Maple & Moon")
 SHOP_PERSONA = _read("SHOP_PERSONA", str, "an online shop: orders, shipping, returns, payments")
-SHOP_LANGUAGES = env.list("SHOP_LANGUAGES", default=["en", "zh"])
+# The languages the assistant answers in, named as the prompt says them.
+SHOP_LANGUAGES = env.list("SHOP_LANGUAGES", default=["English", "Chinese"])
 if not SHOP_NAME.strip() or not SHOP_PERSONA.strip() or not SHOP_LANGUAGES:
     raise ImproperlyConfigured("SHOP_NAME, SHOP_PERSONA and SHOP_LANGUAGES must not be empty")
 # How often a process double-checks Postgres for FAQ edits the Redis version counter missed.

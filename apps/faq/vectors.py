@@ -121,6 +121,8 @@ def _computed(texts: list[str], embedder: Embedder) -> list[np.ndarray | None]:
 
 def _stored(pks: list[int], model_id: str) -> dict[int, tuple[str, bytes]]:
     """pk -> (hash of the text embedded, vector bytes), for the vectors ``model_id`` made."""
+    if not pks:
+        return {}
     found = FaqEntry.objects.filter(pk__in=pks, embedding_model=model_id)
     return {
         pk: (text_digest, bytes(vector))

@@ -8,8 +8,6 @@ from typing import Literal
 
 from django.conf import settings
 
-LANGUAGE_NAMES = {"en": "English", "zh": "Chinese"}
-
 
 def system_prompt() -> str:
     """The shop's standing instructions, from its settings (``SHOP_NAME``, ``SHOP_PERSONA``,
@@ -19,7 +17,7 @@ def system_prompt() -> str:
     held-out accuracy (apps/inference/demo_model/README.md). The rules are restated in code:
     ``policy`` holds back a reply that breaks them, whatever the prompt achieved.
     """
-    languages = " or ".join(LANGUAGE_NAMES.get(code, code) for code in settings.SHOP_LANGUAGES)
+    languages = " or ".join(settings.SHOP_LANGUAGES)
     return (
         f"You are the customer service assistant of {settings.SHOP_NAME}, "
         f"{settings.SHOP_PERSONA}. Answer briefly, in {languages}, only from the references; "

@@ -117,8 +117,9 @@ def load_catalog(path: str | Path) -> list[IndexDoc]:
     with open(path, "rb") as stream:
         rows = [validate_row(raw.data) for raw in read_rows(stream, "jsonl") if raw.data]
     return [
-        IndexDoc(r.external_id, r.question, r.answer, r.language, r.tags, pk=i, keywords=r.keywords)
-        for i, r in enumerate(rows)
+        # No pk: these entries are not in the database, so they have no stored vector.
+        IndexDoc(r.external_id, r.question, r.answer, r.language, r.tags, keywords=r.keywords)
+        for r in rows
     ]
 
 

@@ -99,7 +99,7 @@ def test_the_prompt_names_the_configured_shop_and_says_to_answer_only_from_refer
 ):
     settings.SHOP_NAME = "Hearth & Volt"
     settings.SHOP_PERSONA = "a home-appliance shop"
-    settings.SHOP_LANGUAGES = ["en"]
+    settings.SHOP_LANGUAGES = ["English"]
     reply_to(DELIVERY)
     system = messages_sent(scripted_cloud)[0]
     assert system == {"role": "system", "content": system_prompt()}
