@@ -67,6 +67,7 @@ def test_a_rebuild_embeds_only_the_entries_whose_text_changed(pet_shop):
 
     class Counting:  # the real model, counted at its one chokepoint
         model_id = embedder.model_id
+        local = embedder.local
 
         def embed(self, texts):
             embedded.extend(texts)
