@@ -118,7 +118,7 @@ bench-real-model: system-deps venv $(SMOLLM2_STAMP) ## The real model's import c
 bench-fallback: system-deps venv services ## Time from a cloud failure to the fallback answer
 	$(PY) -m tests.bench.fallback
 
-bench-faq: venv services ## FAQ retrieval accuracy, abstention and latency
+bench-faq: venv services db ## FAQ retrieval accuracy, abstention and latency
 	$(PY) -m tests.bench.faq
 
 bench-sentiment: venv ## Sentiment macro-F1, per class and language, and latency

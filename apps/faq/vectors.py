@@ -15,12 +15,14 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Iterable, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from apps.faq.embeddings import Embedder, EmbeddingUnavailable
-from apps.faq.models import FaqEntry
+
+if TYPE_CHECKING:
+    from apps.faq.models import FaqEntry
 
 VECTOR_DTYPE = np.dtype("<f4")  # how FaqEntry.embedding holds a vector
 # What ``is_current`` reads of an entry.
@@ -123,6 +125,10 @@ def _stored(pks: list[int], model_id: str) -> dict[int, tuple[str, bytes]]:
     """pk -> (hash of the text embedded, vector bytes), for the vectors ``model_id`` made."""
     if not pks:
         return {}
+    # Here, not at the top: the index (and the FAQ bench, before Django is set up) imports
+    # this module, and only entries with a pk have anything stored.
+    from apps.faq.models import FaqEntry
+
     found = FaqEntry.objects.filter(pk__in=pks, embedding_model=model_id)
     return {
         pk: (text_digest, bytes(vector))
