@@ -85,8 +85,13 @@ db: venv services
 	$(PY) manage.py load_demo_faq
 	$(PY) manage.py ensure_demo_staff
 
+# Two workers: most of the suite waits on real servers, so two keep both cores busy. Each
+# worker takes whole modules (their module fixtures run once), in collection order, so the
+# browser modules stay last (tests/conftest.py). TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 2
+
 test: test-deps venv model messages services ## Run the whole suite (real Postgres, Redis, Celery, Chromium)
-	SMOLLM2_DIR=$(SMOLLM2_DIR) $(BIN)/pytest
+	SMOLLM2_DIR=$(SMOLLM2_DIR) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 lint: venv ## ruff (lint and format) and mypy with django-stubs
 	$(BIN)/ruff check .

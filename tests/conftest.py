@@ -1,12 +1,10 @@
-"""Shared fixtures. The suite runs on real Postgres and real Redis (its own Redis db)."""
+"""Shared fixtures. The suite runs on real Postgres and real Redis (its own Redis db, chosen in
+tests/settings.py)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-
-# Before Django reads its settings: keep test traffic off the demo's Redis db.
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
 
 import pytest
 
