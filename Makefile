@@ -113,9 +113,10 @@ format:
 bench: setup ## End-to-end TTFT over real websockets vs the raw engine, one JSON line
 	$(PY) -m tests.bench.e2e
 
-# `make bench-engine MODEL=$(SMOLLM2_DIR)` runs it on the real model.
+# `make bench-engine MODEL=$(SMOLLM2_DIR) ARGS="--eos stop"` runs it on the real model, which
+# ends its replies (ARGS: any of tests/bench/engine.py's options).
 bench-engine: system-deps venv model services ## Local engine vs mlx_lm.server, fairly (MODEL=dir to pick the model)
-	$(PY) -m tests.bench.engine $(if $(MODEL),--model $(MODEL))
+	$(PY) -m tests.bench.engine $(if $(MODEL),--model $(MODEL)) $(ARGS)
 
 bench-real-model: system-deps venv $(SMOLLM2_STAMP) ## The real model's import check: perplexity, speed per dtype, grounded accuracy
 	$(PY) -m tests.bench.real_model

@@ -28,12 +28,20 @@ function figureFor(name, chart) {
   return figure;
 }
 
+// The y axis as wide as its longest tick label: at uPlot's default 50 px, "10,000" (ms) was cut.
+function yAxisSize(self, values) {
+  if (!values) return 50;
+  const longest = Math.max(...values.map((value) => String(value).length));
+  return Math.max(40, longest * 7 + 24);
+}
+
 function options(names, figure) {
   return {
     width: Math.max(280, figure.clientWidth - 8),
     height: 170,
     legend: { show: true },
     scales: { x: { time: true } },
+    axes: [{}, { size: yAxisSize }],
     series: [{}, ...names.map((label, i) => ({ label, stroke: COLORS[i % COLORS.length], width: 1.5, spanGaps: false }))],
   };
 }

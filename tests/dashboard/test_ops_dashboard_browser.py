@@ -1,5 +1,6 @@
 """In real Chromium, /ops/ draws its live charts from the rollups, and a scripted burst of
-customers over real websockets makes them move, with no CSP violation."""
+customers over real websockets makes them and the AI outcome figures move, with no CSP
+violation."""
 
 from __future__ import annotations
 
@@ -15,8 +16,19 @@ GREW = (
 )
 
 
+# The range's total row of the AI outcomes table (htmx reloads it every 10 s).
+OUTCOME = "#outcome-table tr.outcomes__total td[data-figure='{}']"
+OUTCOME_GREW = (
+    "([selector, before]) => parseInt(document.querySelector(selector).textContent) >= before"
+)
+
+
 def chart_total(page, chart: str) -> float:
     return float(page.get_attribute(f"#plot-{chart}", "data-total") or 0)
+
+
+def outcome(page, figure: str) -> int:
+    return int(page.inner_text(OUTCOME.format(figure)).split()[0])
 
 
 def test_a_burst_moves_the_live_charts(live_stack, transactional_db, browser, artifacts_dir):
@@ -30,6 +42,7 @@ def test_a_burst_moves_the_live_charts(live_stack, transactional_db, browser, ar
     page.wait_for_selector("#live-plots[data-state='live'] #plot-waiting")
     assert page.locator("#plots figure canvas").count() == 7  # one uPlot per chart
     before = {chart: chart_total(page, chart) for chart in ("replies", "sentiment", "ttft")}
+    outcomes_before = {figure: outcome(page, figure) for figure in ("conversations", "replies")}
 
     customers = [live_stack.chat_client() for _ in BURST]
     try:
@@ -43,6 +56,9 @@ def test_a_burst_moves_the_live_charts(live_stack, transactional_db, browser, ar
 
     for chart, total in before.items():  # the page polls every 5 s
         page.wait_for_function(GREW, arg=[chart, total], timeout=20_000)
+    for figure, count in outcomes_before.items():  # each customer started a conversation
+        selector = OUTCOME.format(figure)
+        page.wait_for_function(OUTCOME_GREW, arg=[selector, count + len(BURST)], timeout=25_000)
     path = artifacts_dir / "ops-dashboard.png"
     page.screenshot(path=str(path), full_page=True)
     print(f"screenshot: {path}")
