@@ -103,10 +103,10 @@ class FaultyProxy:
     """A loopback TCP proxy in front of a server that can delay or stall its responses.
 
     ``delay_s`` holds back the first response byte; ``pace_s`` holds back every response
-    chunk (a backend that streams at a trickle); ``stall_after`` forwards that many
-    response bytes and then nothing more; ``cut`` breaks the link until ``heal``. An
-    upstream that refuses (a stopped server) closes the client's connection, and an
-    upstream that ends closes the client's side.
+    chunk, each server-sent event apart (a backend that streams at a trickle);
+    ``stall_after`` forwards that many response bytes and then nothing more; ``cut`` breaks
+    the link until ``heal``. An upstream that refuses (a stopped server) closes the client's
+    connection, and an upstream that ends closes the client's side.
 
     What a test can observe: ``connections`` (accepted clients), ``delayed`` (responses
     held back by ``delay_s``), ``response_bytes`` (forwarded to clients) and ``hangups``
@@ -210,25 +210,34 @@ class FaultyProxy:
         delay, sent, limit = self.delay_s, 0, self.stall_after
         try:
             while data := upstream.recv(4096):
-                if delay:
-                    self.delayed += 1
-                    time.sleep(delay)
-                    delay = 0.0
-                elif self.pace_s:
-                    time.sleep(self.pace_s)
-                if limit is not None:
-                    data = data[: max(limit - sent, 0)]
-                if data:
-                    client.sendall(data)
-                    sent += len(data)
-                    self.response_bytes += len(data)
-                if limit is not None and sent >= limit:
-                    self._closed.wait()  # stall: keep both sockets open, send nothing
-                    return
+                for piece in self._pieces(data):
+                    if delay:
+                        self.delayed += 1
+                        time.sleep(delay)
+                        delay = 0.0
+                    elif self.pace_s:
+                        time.sleep(self.pace_s)
+                    if limit is not None:
+                        piece = piece[: max(limit - sent, 0)]
+                    if piece:
+                        client.sendall(piece)
+                        sent += len(piece)
+                        self.response_bytes += len(piece)
+                    if limit is not None and sent >= limit:
+                        self._closed.wait()  # stall: keep both sockets open, send nothing
+                        return
         except OSError:
             return
         response_done.set()
         _close_writes(client)
+
+    def _pieces(self, data: bytes) -> list[bytes]:
+        """What one read holds, paced apart: with ``pace_s``, each server-sent event on its
+        own, since a busy machine hands the proxy several events in one read."""
+        if not self.pace_s:
+            return [data]
+        *events, rest = data.split(b"\n\n")
+        return [event + b"\n\n" for event in events] + ([rest] if rest else [])
 
 
 def _close_writes(sock: socket.socket) -> None:
