@@ -311,7 +311,8 @@ def start_live_stack(
     background: bool = False,
     **settings_env: str,
 ) -> LiveStack:
-    """Each stack gets its own Celery queues, so two stacks never take each other's tasks.
+    """Each stack gets its own Celery queues, so two stacks never take each other's tasks,
+    and its own breakers (``BREAKER_NAMESPACE``, unless the caller names one).
 
     Reply workers are named ``worker``, ``worker2``, … With ``background`` a worker of the
     background lane runs too (``background``); without it, background tasks (FAQ hit
@@ -319,7 +320,11 @@ def start_live_stack(
     replies, and one more Celery process per stack costs every one of them.
     """
     port = free_port()
-    env = stack_env(CELERY_KEY_PREFIX=f"stack{port}:", **{**LOOPBACK_LIMITS, **settings_env})
+    # Breakers of its own: a breaker an earlier stack's faults opened stays shut here.
+    own_breakers = {"BREAKER_NAMESPACE": f"{settings.BREAKER_NAMESPACE}:stack{port}"}
+    env = stack_env(
+        CELERY_KEY_PREFIX=f"stack{port}:", **{**own_breakers, **LOOPBACK_LIMITS, **settings_env}
+    )
     stack = LiveStack(
         base_url=f"http://127.0.0.1:{port}", port=port, workdir=workdir, env=env,
         concurrency=concurrency,
