@@ -7,6 +7,7 @@ import socket
 
 import pytest
 from prometheus_client import REGISTRY
+from prometheus_client.parser import text_string_to_metric_families
 
 from apps.config.redis_client import shared_redis
 from apps.inference import engine_stats
@@ -80,13 +81,15 @@ def test_it_shows_which_local_models_each_worker_holds(client):
     finally:
         key = engine_stats.this_process_key()
         shared_redis().delete(key, key + engine_stats.MODELS_SUFFIX)
-    lines = [line for line in body.splitlines() if line.startswith("surgedesk_engine_model_bytes{")]
+    (family,) = [
+        family
+        for family in text_string_to_metric_families(body)
+        if family.name == "surgedesk_engine_model_bytes"
+    ]
     # Other live workers (a stack another test started) may report models too: group by worker.
     by_worker: dict[str, dict[str, float]] = {}
-    for line in lines:
-        worker = line.split('worker="')[1].split('"')[0]
-        model = line.split('model="')[1].split('"')[0]
-        by_worker.setdefault(worker, {})[model] = float(line.split()[-1])
+    for sample in family.samples:
+        by_worker.setdefault(sample.labels["worker"], {})[sample.labels["model"]] = sample.value
     assert {"models/small": 4e6, "models/big": 9e7} in by_worker.values()
     assert health["models"][engine_stats.this_process_name()] == {
         "models/small": 4_000_000,

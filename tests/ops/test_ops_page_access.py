@@ -17,12 +17,8 @@ def test_it_creates_the_ops_and_agent_roles_in_a_migration():
     Group.objects.filter(name__in=roles.ROLES).delete()
     roles.create_roles(django_apps, schema_editor=None)
     roles.create_roles(django_apps, schema_editor=None)  # again: no second copy
-    assert sorted(
-        Group.objects.filter(name__in=("ops", "agent")).values_list("name", flat=True)
-    ) == [
-        "agent",
-        "ops",
-    ]
+    names = Group.objects.filter(name__in=("ops", "agent")).values_list("name", flat=True)
+    assert sorted(names) == ["agent", "ops"]
 
 
 def test_it_sends_anonymous_users_to_the_login_page(client):
