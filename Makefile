@@ -143,4 +143,4 @@ bench-faults: system-deps venv services ## Fault drills counted: worker kills, R
 	$(PY) -m tests.bench.faults
 
 bench-surge: setup ## Arrival bursts at 0.5-10x capacity vs a naive bot: first visible p99, lost, duplicated
-	$(PY) -m tests.bench.surge
+	$(PY) -m tests.bench.surge $(ARGS)

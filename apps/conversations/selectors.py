@@ -32,12 +32,17 @@ def conversation_transcript(conversation: Conversation) -> list[Message]:
 
 def history_for_reply(reply: Message) -> list[Turn]:
     """The turns a model sees when writing ``reply``: everything before it with text."""
-    messages = (
-        reply.conversation.messages.filter(id__lt=reply.id, role__in=list(_PROMPT_ROLES))
+    # Two columns, not whole rows: at the edge of a surge this runs for every message, and
+    # building model instances (their JSON fields decoded) was most of its cost.
+    turns = (
+        Message.objects.filter(
+            conversation_id=reply.conversation_id, id__lt=reply.id, role__in=list(_PROMPT_ROLES)
+        )
         .exclude(text="")
         .order_by("id")
+        .values_list("role", "text")
     )
-    return [Turn(role=_PROMPT_ROLES[m.role], text=m.text) for m in messages]
+    return [Turn(role=_PROMPT_ROLES[role], text=text) for role, text in turns]
 
 
 _SERVER_ROLES = [Message.Role.ASSISTANT, Message.Role.AGENT]

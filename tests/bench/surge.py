@@ -176,6 +176,7 @@ def burst_figures(burst: Burst, customers: list[Customer]) -> dict:
         "messages": len(customers),
         "burst_s": round(burst.duration_s, 2),
         **percentiles(_ms(customers, "first_visible_at"), "first_visible_ms"),
+        **percentiles(_ms(customers, "accepted_at"), "accepted_ms"),
         **percentiles(_ms(customers, "ended_at"), "reply_end_ms"),
         "completed": len(ended),
         "lost": len(customers) - len(ended),
@@ -445,6 +446,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--max-count", type=int, default=300, help="most messages a burst")
     parser.add_argument("--even", action="store_true", help="evenly spaced, not Poisson")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--webs", type=int, default=1, help="web processes, sockets spread")
     parser.add_argument("--budget-s", type=float, default=360.0, help="for the optional arms")
     return parser.parse_args()
 
@@ -471,6 +473,8 @@ def main() -> None:
     )
     try:
         wait_for_log(stack.workdir / "worker.log", "FAQ index ready", stack.processes["worker"])
+        for number in range(2, args.webs + 1):
+            stack.start_web(f"web{number}")
         figures = run(stack, args, started)
     finally:
         stack.stop()

@@ -14,6 +14,7 @@ import json
 import random
 import time
 import uuid
+import zlib
 from collections import Counter
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ class Customer:
     scheduled_at: float | None = None
     sent_at: float | None = None
     accepted: bool = False
+    accepted_at: float | None = None  # when ``message.accepted`` came: the message is stored
     first_visible_at: float | None = None  # first delta, queued notice or end
     first_text_at: float | None = None  # first delta or end
     ended_at: float | None = None
@@ -88,6 +90,7 @@ class Customer:
         kind = event.get("type", "")
         if kind == "message.accepted":
             self.accepted = True
+            self.accepted_at = self.accepted_at or now
         elif kind == "notice":
             self._on_notice(event, now)
         elif kind == "error":
@@ -195,8 +198,11 @@ class Customer:
 
 
 async def open_socket(stack: LiveStack, session: str) -> ClientConnection:
+    # Spread over the stack's web processes as a load balancer would, one per session.
+    ports = sorted(stack.web_ports.values())
+    port = ports[zlib.crc32(session.encode()) % len(ports)]
     return await connect(
-        f"ws://127.0.0.1:{stack.port}/ws/chat/",
+        f"ws://127.0.0.1:{port}/ws/chat/",
         origin=stack.base_url,  # type: ignore[arg-type]
         additional_headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={session}"},
         open_timeout=10,
