@@ -314,7 +314,10 @@ QUEUE_NOTICE_AT = _positive("QUEUE_NOTICE_AT", 8)
 # Websocket database work in each web process runs on this many threads; handoffs have
 # two of their own. 0: on asgiref's one thread-sensitive thread, where Django (and its
 # async ORM, in 5.2) runs every such call of the process, for `make bench` to compare.
-CHAT_DB_THREADS = _read("CHAT_DB_THREADS", int, 8)
+# A message's work is mostly round trips to Postgres and Redis, so in a surge threads
+# wait more than they run, and more of them keep more messages moving (`make bench-surge`).
+# Each thread keeps a Postgres connection (CONN_MAX_AGE) once it has been used.
+CHAT_DB_THREADS = _read("CHAT_DB_THREADS", int, 16)
 if CHAT_DB_THREADS < 0:
     raise ImproperlyConfigured(f"CHAT_DB_THREADS must be >= 0, got {CHAT_DB_THREADS}")
 

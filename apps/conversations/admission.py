@@ -29,6 +29,7 @@ import time
 import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from itertools import takewhile
 from typing import TypeVar
 
 import redis
@@ -179,8 +180,15 @@ def line_depth() -> int:
 
 
 def _measured(depth: int, raw_finished: Iterable[bytes]) -> Line:
-    """The line from its raw reads: the set's size and the finished replies' samples."""
-    finished, now = [Finished.decoded(raw) for raw in raw_finished], time.time()
+    """The line from its raw reads: the set's size and the finished replies' samples.
+
+    The samples are newest first (``line_finished`` pushes to the head), so decoding stops
+    at the first one older than the window: every message at the edge reads the line, and
+    decoding all ``RATE_SAMPLES_KEPT`` was most of that read's cost.
+    """
+    now = time.time()
+    decoded = (Finished.decoded(raw) for raw in raw_finished)
+    finished = list(takewhile(lambda f: now - f.at <= RATE_WINDOW_S, decoded))
     return Line(
         depth=int(depth),
         rate=rate_from((f.at for f in finished), now),

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -59,17 +61,22 @@ def customer_message_tagged(
 
 
 def escalation_check(
-    *, conversation: Conversation, message: Message, config: EscalationConfig
+    *,
+    conversation: Conversation,
+    message: Message,
+    earlier_scores: Sequence[tuple[Any, Any]],
+    config: EscalationConfig,
 ) -> str | None:
-    """The reason to hand the conversation to a human now, if any (AI conversations only)."""
+    """The reason to hand the conversation to a human now, if any (AI conversations only).
+
+    ``earlier_scores``: (label, score) of the conversation's customer messages before
+    ``message`` that have a tag, oldest first.
+    """
     if conversation.status != Conversation.Status.AI:
         return None
-    recent = conversation.messages.filter(role=Message.Role.CUSTOMER).exclude(sentiment="")
     window = config.policy.negative_streak  # the policy keeps it >= 1
-    scored = list(recent.order_by("-id").values_list("sentiment", "sentiment_score")[:window])
-    return escalation_reason(
-        text=message.text, recent_labels_scores=scored[::-1], policy=config.policy
-    )
+    scored = [*earlier_scores, (message.sentiment, message.sentiment_score)][-window:]
+    return escalation_reason(text=message.text, recent_labels_scores=scored, policy=config.policy)
 
 
 def conversation_escalate(

@@ -220,6 +220,7 @@ class _Publisher:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
         self._quiet_until = 0.0
+        self._sending: asyncio.Semaphore | None = None  # made on the loop it guards
 
     def _ensure_loop(self) -> asyncio.AbstractEventLoop:
         with self._lock:
@@ -230,7 +231,7 @@ class _Publisher:
                     target=self._serve, args=(loop, started), name="realtime-publisher", daemon=True
                 ).start()
                 started.wait()
-                self._loop = loop
+                self._loop, self._sending = loop, None
             return self._loop
 
     @staticmethod
@@ -256,6 +257,15 @@ class _Publisher:
                 await asyncio.gather(*(layer.group_send(group, message) for group in groups))
 
         async def send_all() -> None:
+            # Sends not waited for pile up on this loop in a burst, and each one in flight
+            # holds a Redis connection of the pool: unbounded, every send of a surge
+            # opened a connection of its own (most of a web process's publishing cost).
+            if self._sending is None:
+                self._sending = asyncio.Semaphore(PUBLISHES_AT_ONCE)
+            async with self._sending:
+                await send_tried_twice()
+
+        async def send_tried_twice() -> None:
             try:
                 await send_in_order()
             except Exception:
@@ -288,6 +298,7 @@ class _Publisher:
 
 
 PUBLISH_TIMEOUT_S = 2.0
+PUBLISHES_AT_ONCE = 8
 QUIET_AFTER_FAILURE_S = 0.25
 _publisher = _Publisher()
 

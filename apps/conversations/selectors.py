@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from django.db.models import Avg, Count, Exists, Max, OuterRef, Q, QuerySet
 
@@ -43,6 +44,34 @@ def history_for_reply(reply: Message) -> list[Turn]:
         .values_list("role", "text")
     )
     return [Turn(role=_PROMPT_ROLES[role], text=text) for role, text in turns]
+
+
+class Earlier(NamedTuple):
+    """A customer or AI message before a new customer message, as ``message_post`` needs it."""
+
+    id: int
+    role: str
+    text: str
+    client_msg_id: uuid.UUID | None
+    sentiment: str
+    sentiment_score: float | None
+
+
+def earlier_messages(conversation: Conversation) -> list[Earlier]:
+    """The conversation's customer and AI messages, oldest first, in one read: what a new
+    customer message is checked against (a resend, the escalation rule) and what its reply's
+    prompt holds (``turns_of``). Reads the lock holder's view when called under its lock."""
+    rows = (
+        Message.objects.filter(conversation_id=conversation.id, role__in=list(_PROMPT_ROLES))
+        .order_by("id")
+        .values_list(*Earlier._fields)
+    )
+    return [Earlier(*row) for row in rows]
+
+
+def turns_of(messages: list[Earlier]) -> list[Turn]:
+    """The prompt's turns among ``messages``: as ``history_for_reply`` reads them."""
+    return [Turn(role=_PROMPT_ROLES[m.role], text=m.text) for m in messages if m.text]
 
 
 _SERVER_ROLES = [Message.Role.ASSISTANT, Message.Role.AGENT]

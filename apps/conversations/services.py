@@ -35,10 +35,13 @@ from apps.conversations.models import Conversation, Message
 from apps.conversations.notice_log import notice_sent
 from apps.conversations.replies import done_fields, observe_done
 from apps.conversations.selectors import (
+    Earlier,
+    earlier_messages,
     history_for_reply,
     messages_changed_since,
     messages_to_replay,
     open_conversation_for_session,
+    turns_of,
 )
 from apps.inference.prompts import Turn
 from apps.inference.service import EdgeReply, edge_reply
@@ -69,6 +72,8 @@ class PostResult:
     customer_message: Message
     created: bool
     reply: Message | None = None  # the AI reply it gets, pending: for ``reply_admit``
+    # The turns ``reply`` answers (its prompt), read with the message: for ``reply_admit``.
+    history: tuple[Turn, ...] = ()
 
 
 class ConversationClosed(Exception):
@@ -90,16 +95,20 @@ def message_post(
     if conversation.status == Conversation.Status.CLOSED:
         raise ConversationClosed
     # The row lock orders every post to this conversation: a resend finds its first copy.
-    sent_before = conversation.messages.filter(client_msg_id=client_msg_id).first()
+    # One read serves the resend check, the escalation rule and the reply's prompt.
+    earlier = earlier_messages(conversation)
+    sent_before = next((m.id for m in earlier if m.client_msg_id == client_msg_id), None)
     if sent_before is not None:
-        return PostResult(customer_message=sent_before, created=False)
+        return PostResult(customer_message=Message.objects.get(id=sent_before), created=False)
     customer_message = customer_message_tagged(
         conversation=conversation, client_msg_id=client_msg_id, text=text
     )
     if not conversation.language:
         conversation.language = detect_language(text)
     config = escalation_config(flags)
-    message_escalate_if_due(conversation=conversation, message=customer_message, config=config)
+    message_escalate_if_due(
+        conversation=conversation, message=customer_message, earlier=earlier, config=config
+    )
     conversation.save()
     reply = None
     if _ai_answers(conversation, config):
@@ -112,7 +121,8 @@ def message_post(
         )
     transaction.on_commit(lambda: _announce_customer_message(conversation, customer_message))
     transaction.on_commit(partial(rollups.customer_message, sentiment=customer_message.sentiment))
-    return PostResult(customer_message=customer_message, created=True, reply=reply)
+    history = (*turns_of(earlier), Turn(role="user", text=text)) if reply is not None else ()
+    return PostResult(customer_message=customer_message, created=True, reply=reply, history=history)
 
 
 @transaction.atomic
@@ -136,10 +146,21 @@ def history_seed(*, conversation: Conversation, turns: Sequence[Turn]) -> None:
 
 
 def message_escalate_if_due(
-    *, conversation: Conversation, message: Message, config: EscalationConfig
+    *,
+    conversation: Conversation,
+    message: Message,
+    earlier: list[Earlier],
+    config: EscalationConfig,
 ) -> None:
-    """Escalate the conversation if the rule says so, given the message's sentiment."""
-    reason = escalation_check(conversation=conversation, message=message, config=config)
+    """Escalate the conversation if the rule says so, given the message's sentiment and
+    those of the customer's ``earlier`` messages."""
+    scores = [(m.sentiment, m.sentiment_score) for m in earlier if m.role == Message.Role.CUSTOMER]
+    reason = escalation_check(
+        conversation=conversation,
+        message=message,
+        earlier_scores=[score for score in scores if score[0]],
+        config=config,
+    )
     if reason:
         _publish_on_commit(
             conversation,
@@ -179,27 +200,30 @@ def message_receive(*, conversation: Conversation, client_msg_id: uuid.UUID, tex
     if posted.reply is None:
         return Received(posted=posted, admitted=None)
     try:
-        admitted = reply_admit(reply=posted.reply, flags=flags)
+        admitted = reply_admit(reply=posted.reply, flags=flags, history=posted.history)
     except Exception:
         logger.exception("admitting reply %s failed; the reaper queues it", posted.reply.id)
         admitted = None
     return Received(posted=posted, admitted=admitted)
 
 
-def reply_admit(*, reply: Message, flags: Flags | None = None) -> Admitted:
+def reply_admit(
+    *, reply: Message, flags: Flags | None = None, history: Sequence[Turn] = ()
+) -> Admitted:
     """Send a new pending reply on its way, by the line's measured length and speed.
 
     A cached answer to the same question is given at once. So is a confident FAQ answer
     when the reply could not start within its first-token deadline. Anything else goes to
     the workers, with the customer's place when they would wait. ``admission_control``
-    off: everything goes to the workers, unannounced.
+    off: everything goes to the workers, unannounced. ``history``: the reply's prompt turns
+    if the caller has read them already.
     """
     flags = flags or current_flags()
     line = line_now() if flags.admission_control else EMPTY
     admission = admission_for(line, flags)
     if flags.admission_control:
         edge = edge_reply(
-            history_for_reply(reply),
+            history or history_for_reply(reply),
             cache_key=reply.conversation.uuid.hex,
             conversation_status=reply.conversation.status,
             over_deadline=admission.shortcut,

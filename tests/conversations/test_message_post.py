@@ -7,6 +7,7 @@ import pytest
 from apps.conversations import services
 from apps.conversations.admission import line_finished, line_now
 from apps.conversations.models import Conversation, Message
+from apps.conversations.selectors import history_for_reply
 from tests.realtime import BrokerQueue
 
 pytestmark = pytest.mark.django_db
@@ -107,3 +108,20 @@ def test_a_customer_who_would_wait_is_told_their_place_and_the_wait(
         .order_by("id")
         .values_list("id", flat=True)
     )
+
+
+def test_the_reply_s_prompt_is_read_with_the_message_as_a_worker_reads_it(conversation, broker):
+    first = services.message_post(conversation=conversation, client_msg_id=uuid.uuid4(), text="Hi")
+    Message.objects.filter(id=first.reply.id).update(text="Hello! How can I help?")
+    unanswered = services.message_post(
+        conversation=conversation, client_msg_id=uuid.uuid4(), text="Where is my parcel?"
+    )  # its reply stays empty: not a turn
+    posted = services.message_post(
+        conversation=conversation, client_msg_id=uuid.uuid4(), text="退货政策是什么？"
+    )
+
+    assert unanswered.reply is not None and posted.reply is not None
+    assert posted.history == tuple(history_for_reply(posted.reply))
+    assert [turn.text for turn in posted.history] == [
+        "Hi", "Hello! How can I help?", "Where is my parcel?", "退货政策是什么？",
+    ]  # fmt: skip
