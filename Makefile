@@ -91,7 +91,7 @@ db: venv services
 TEST_WORKERS ?= 2
 
 test: test-deps venv model messages services ## Run the whole suite (real Postgres, Redis, Celery, Chromium)
-	SMOLLM2_DIR=$(SMOLLM2_DIR) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
+	SMOLLM2_DIR=$(SMOLLM2_DIR) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder --durations=15
 
 lint: venv ## ruff (lint and format) and mypy with django-stubs
 	$(BIN)/ruff check .
