@@ -256,16 +256,18 @@ class _Publisher:
             for message in messages:
                 await asyncio.gather(*(layer.group_send(group, message) for group in groups))
 
-        async def send_all() -> None:
+        async def send_unwaited() -> None:
             # Sends not waited for pile up on this loop in a burst, and each one in flight
             # holds a Redis connection of the pool: unbounded, every send of a surge
             # opened a connection of its own (most of a web process's publishing cost).
+            # Bounded in number and in time, so a Redis that is away cannot hold their
+            # turns; waited sends keep their own timeout and never queue behind them.
             if self._sending is None:
                 self._sending = asyncio.Semaphore(PUBLISHES_AT_ONCE)
-            async with self._sending:
-                await send_tried_twice()
+            async with self._sending, asyncio.timeout(PUBLISH_TIMEOUT_S):
+                await send_all()
 
-        async def send_tried_twice() -> None:
+        async def send_all() -> None:
             try:
                 await send_in_order()
             except Exception:
@@ -278,7 +280,8 @@ class _Publisher:
                 await send_in_order()
 
         kinds = ",".join(event["type"] for event in events)
-        future = asyncio.run_coroutine_threadsafe(send_all(), self._ensure_loop())
+        sending = send_all() if wait else send_unwaited()
+        future = asyncio.run_coroutine_threadsafe(sending, self._ensure_loop())
         if not wait:
             future.add_done_callback(partial(self._log_failure, kinds))
             return True

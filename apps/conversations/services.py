@@ -99,7 +99,8 @@ def message_post(
     earlier = earlier_messages(conversation)
     sent_before = next((m.id for m in earlier if m.client_msg_id == client_msg_id), None)
     if sent_before is not None:
-        return PostResult(customer_message=Message.objects.get(id=sent_before), created=False)
+        first_copy = conversation.messages.get(id=sent_before)  # its conversation cached
+        return PostResult(customer_message=first_copy, created=False)
     customer_message = customer_message_tagged(
         conversation=conversation, client_msg_id=client_msg_id, text=text
     )

@@ -65,6 +65,16 @@ def test_it_makes_a_resend_a_no_op(conversation, broker, django_capture_on_commi
     assert Message.objects.count() == 2
 
 
+def test_a_resend_s_first_copy_comes_with_its_conversation(
+    conversation, broker, django_assert_num_queries
+):
+    client_msg_id = uuid.uuid4()
+    services.message_post(conversation=conversation, client_msg_id=client_msg_id, text="hi")
+    again = services.message_post(conversation=conversation, client_msg_id=client_msg_id, text="hi")
+    with django_assert_num_queries(0):  # the API reads it on its event loop
+        assert again.customer_message.conversation.id == conversation.id
+
+
 def test_it_enqueues_nothing_when_the_transaction_rolls_back(
     conversation, broker, monkeypatch, django_capture_on_commit_callbacks
 ):

@@ -8,6 +8,7 @@ import io
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
@@ -17,6 +18,15 @@ from apps.conversations.staff import conversation_close, conversation_take_over
 from apps.dashboard.outcomes import NO_RATINGS, outcome_report
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def at_midday():
+    """The figures are per local day, and the shop's day goes back two hours: each test
+    runs at today's midday, so a run just after midnight still counts it all as today."""
+    midday = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
+    with time_machine.travel(midday, tick=True):
+        yield
 
 
 def make_user(username: str, *roles: str, superuser: bool = False) -> User:
