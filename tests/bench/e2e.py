@@ -131,9 +131,6 @@ def _engine(engine, concurrency: int) -> list[float]:
     return samples
 
 
-# CHAT_DB_THREADS of the web process: the shipped pool, then Django's one-thread default.
-POOLS = (8, 0)
-
 
 def restart_web(stack, threads: int) -> None:
     from tests.stack import stop_process
@@ -156,7 +153,8 @@ def main() -> None:
     stack = start_live_stack(Path(tempfile.mkdtemp(prefix="surgedesk-bench-")))
     try:
         asyncio.run(_one_conversation(stack, "hello"))  # loads the worker's model
-        for threads in POOLS:  # the web's database pool against asgiref's one thread
+        # CHAT_DB_THREADS of the web process: the shipped pool, then Django's one thread.
+        for threads in (settings.CHAT_DB_THREADS, 0):
             restart_web(stack, threads)
             for concurrency in (1, 8):
                 progress(f"e2e and engine at c={concurrency}, CHAT_DB_THREADS={threads}...")
