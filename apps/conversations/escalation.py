@@ -6,7 +6,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,6 +14,7 @@ from apps.conversations import realtime
 from apps.conversations.models import Conversation, Message
 from apps.conversations.notice_log import notice_sent
 from apps.conversations.notices import handoff_notice
+from apps.conversations.selectors import Earlier
 from apps.ops import rollups
 from apps.ops.flags import Flags, current_flags
 from apps.ops.hours import BusinessHours
@@ -64,18 +64,23 @@ def escalation_check(
     *,
     conversation: Conversation,
     message: Message,
-    earlier_scores: Sequence[tuple[Any, Any]],
+    earlier: Sequence[Earlier],
     config: EscalationConfig,
 ) -> str | None:
     """The reason to hand the conversation to a human now, if any (AI conversations only).
 
-    ``earlier_scores``: (label, score) of the conversation's customer messages before
-    ``message`` that have a tag, oldest first.
+    ``earlier``: the conversation's messages before ``message`` (``earlier_messages``); the
+    rule reads the sentiment of the customer's tagged ones.
     """
     if conversation.status != Conversation.Status.AI:
         return None
     window = config.policy.negative_streak  # the policy keeps it >= 1
-    scored = [*earlier_scores, (message.sentiment, message.sentiment_score)][-window:]
+    tagged = [
+        (m.sentiment, m.sentiment_score)
+        for m in earlier
+        if m.role == Message.Role.CUSTOMER and m.sentiment
+    ]
+    scored = [*tagged, (message.sentiment, message.sentiment_score)][-window:]
     return escalation_reason(text=message.text, recent_labels_scores=scored, policy=config.policy)
 
 

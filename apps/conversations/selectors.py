@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, NamedTuple
@@ -35,15 +36,14 @@ def history_for_reply(reply: Message) -> list[Turn]:
     """The turns a model sees when writing ``reply``: everything before it with text."""
     # Two columns, not whole rows: at the edge of a surge this runs for every message, and
     # building model instances (their JSON fields decoded) was most of its cost.
-    turns = (
+    rows = (
         Message.objects.filter(
             conversation_id=reply.conversation_id, id__lt=reply.id, role__in=list(_PROMPT_ROLES)
         )
-        .exclude(text="")
         .order_by("id")
         .values_list("role", "text")
     )
-    return [Turn(role=_PROMPT_ROLES[role], text=text) for role, text in turns]
+    return turns_of(rows)
 
 
 class Earlier(NamedTuple):
@@ -69,9 +69,9 @@ def earlier_messages(conversation: Conversation) -> list[Earlier]:
     return [Earlier(*row) for row in rows]
 
 
-def turns_of(messages: list[Earlier]) -> list[Turn]:
-    """The prompt's turns among ``messages``: as ``history_for_reply`` reads them."""
-    return [Turn(role=_PROMPT_ROLES[m.role], text=m.text) for m in messages if m.text]
+def turns_of(messages: Iterable[tuple[str, str]]) -> list[Turn]:
+    """The prompt's turns among customer and AI ``(role, text)`` pairs: those with text."""
+    return [Turn(role=_PROMPT_ROLES[role], text=text) for role, text in messages if text]
 
 
 _SERVER_ROLES = [Message.Role.ASSISTANT, Message.Role.AGENT]

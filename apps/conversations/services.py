@@ -122,7 +122,8 @@ def message_post(
         )
     transaction.on_commit(lambda: _announce_customer_message(conversation, customer_message))
     transaction.on_commit(partial(rollups.customer_message, sentiment=customer_message.sentiment))
-    history = (*turns_of(earlier), Turn(role="user", text=text)) if reply is not None else ()
+    turns = turns_of((m.role, m.text) for m in earlier)
+    history = (*turns, Turn(role="user", text=text)) if reply is not None else ()
     return PostResult(customer_message=customer_message, created=True, reply=reply, history=history)
 
 
@@ -155,12 +156,8 @@ def message_escalate_if_due(
 ) -> None:
     """Escalate the conversation if the rule says so, given the message's sentiment and
     those of the customer's ``earlier`` messages."""
-    scores = [(m.sentiment, m.sentiment_score) for m in earlier if m.role == Message.Role.CUSTOMER]
     reason = escalation_check(
-        conversation=conversation,
-        message=message,
-        earlier_scores=[score for score in scores if score[0]],
-        config=config,
+        conversation=conversation, message=message, earlier=earlier, config=config
     )
     if reason:
         _publish_on_commit(

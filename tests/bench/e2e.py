@@ -131,7 +131,6 @@ def _engine(engine, concurrency: int) -> list[float]:
     return samples
 
 
-
 def restart_web(stack, threads: int) -> None:
     from tests.stack import stop_process
 
