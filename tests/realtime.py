@@ -33,7 +33,7 @@ class GroupListener:
                     message = await asyncio.wait_for(self.layer.receive(self.channel), quiet_s)
                 except TimeoutError:
                     return events
-                events.append(message["event"])
+                events.extend(realtime.events_in(message))
 
         return async_to_sync(read)()
 

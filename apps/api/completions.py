@@ -10,6 +10,7 @@ all the same (``API_REPLY_TIMEOUT_S``).
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
@@ -99,6 +100,7 @@ class Listener:
         self.group = realtime.conversation_group(conversation.uuid.hex)
         self.layer = get_channel_layer()
         self.channel = ""
+        self.unread: collections.deque[dict[str, Any]] = collections.deque()  # of a batch
 
     async def join(self) -> None:
         self.channel = await self.layer.new_channel("api.")
@@ -114,6 +116,8 @@ class Listener:
     async def next_event(self, timeout: float) -> dict[str, Any] | None:
         """The next event of the conversation; None after ``timeout`` s of silence or
         after a Redis outage (events may be lost: read Postgres)."""
+        if self.unread:
+            return self.unread.popleft()
         try:
             message = await asyncio.wait_for(self.layer.receive(self.channel), timeout)
         except TimeoutError:
@@ -121,8 +125,8 @@ class Listener:
         if message["type"] == RECONNECTED:
             await self.layer.group_add(self.group, self.channel)
             return None
-        event: dict[str, Any] = message["event"]
-        return event
+        self.unread.extend(realtime.events_in(message))
+        return self.unread.popleft()
 
 
 class CustomerTurn:

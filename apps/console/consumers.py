@@ -81,7 +81,7 @@ class QueueConsumer(RejoinsGroups, AsyncWebsocketConsumer):
         await self.send(text_data=rendering.queue_refresh_html(self.view))
 
 
-class ConversationWatchConsumer(RejoinsGroups, AsyncWebsocketConsumer):
+class ConversationWatchConsumer(realtime.RelaysEventBatches, RejoinsGroups, AsyncWebsocketConsumer):
     """Relays one conversation to a staff page: rendered rows, and raw deltas while streaming."""
 
     group: str | None = None

@@ -59,7 +59,7 @@ def _on(pool: ThreadPoolExecutor, func: Callable[..., Any]) -> DatabaseSyncToAsy
     return DatabaseSyncToAsync(func, thread_sensitive=False, executor=pool)
 
 
-class ChatConsumer(RejoinsGroups, AsyncWebsocketConsumer):
+class ChatConsumer(realtime.RelaysEventBatches, RejoinsGroups, AsyncWebsocketConsumer):
     async def connect(self) -> None:
         session = self.scope.get("session")
         session_key = session.session_key if session is not None else None

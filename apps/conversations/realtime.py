@@ -20,6 +20,9 @@ from channels.layers import get_channel_layer
 logger = logging.getLogger(__name__)
 
 GROUP_EVENT_TYPE = "chat.event"  # the consumer's ``chat_event`` handler relays these
+# Several events in one layer message, in order (``chat_events``): a reply answered whole at
+# the edge is one message for the layer to carry instead of three.
+GROUP_EVENTS_TYPE = "chat.events"
 
 
 class MessageAccepted(TypedDict):
@@ -241,20 +244,23 @@ class _Publisher:
         loop.run_forever()
 
     def send(
-        self, groups: list[str], events: Sequence[Mapping[str, Any]], *, wait: bool = True
+        self, deliveries: Mapping[str, Sequence[Mapping[str, Any]]], *, wait: bool = True
     ) -> bool:
-        """True once the layer took every event, in order, for every group. Without
-        ``wait`` it only hands them over (True), for events no caller need hold on for."""
+        """True once the layer took, for each group of ``deliveries``, its events in order.
+        Without ``wait`` it only hands them over (True), for events no caller need hold on
+        for."""
         if time.monotonic() < self._quiet_until:
-            events = [event for event in events if event["type"] != "reply.delta"]
-        if not events:
+            deliveries = {
+                group: [event for event in events if event["type"] != "reply.delta"]
+                for group, events in deliveries.items()
+            }
+        messages = {group: layer_message(events) for group, events in deliveries.items() if events}
+        if not messages:
             return False
         layer = get_channel_layer()
-        messages = [{"type": GROUP_EVENT_TYPE, "event": event} for event in events]
 
-        async def send_in_order() -> None:
-            for message in messages:
-                await asyncio.gather(*(layer.group_send(group, message) for group in groups))
+        async def send_to_groups() -> None:
+            await asyncio.gather(*(layer.group_send(group, m) for group, m in messages.items()))
 
         async def send_unwaited() -> None:
             # Sends not waited for pile up on this loop in a burst, and each one in flight
@@ -269,7 +275,7 @@ class _Publisher:
 
         async def send_all() -> None:
             try:
-                await send_in_order()
+                await send_to_groups()
             except Exception:
                 # After a Redis restart the pool's connections lead to the old server: try
                 # once more on new ones (this loop only publishes; clients merge by seq).
@@ -277,9 +283,9 @@ class _Publisher:
                 if drop is None:  # the in-memory layer of some tests
                     raise
                 await drop()
-                await send_in_order()
+                await send_to_groups()
 
-        kinds = ",".join(event["type"] for event in events)
+        kinds = ",".join(sorted({e["type"] for events in deliveries.values() for e in events}))
         sending = send_all() if wait else send_unwaited()
         future = asyncio.run_coroutine_threadsafe(sending, self._ensure_loop())
         if not wait:
@@ -300,6 +306,32 @@ class _Publisher:
             logger.warning("could not publish %s: %r", event_type, exc)
 
 
+def layer_message(events: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The layer message that carries ``events``, in order: each costs the layer a round
+    trip or four per group, so several go as one."""
+    if len(events) == 1:
+        return {"type": GROUP_EVENT_TYPE, "event": events[0]}
+    return {"type": GROUP_EVENTS_TYPE, "events": list(events)}
+
+
+def events_in(message: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The events a layer message carries (``layer_message``), in order."""
+    if message["type"] == GROUP_EVENTS_TYPE:
+        return list(message["events"])
+    return [message["event"]]
+
+
+class RelaysEventBatches:
+    """For a consumer with a ``chat_event`` handler: a batch is its events, one by one."""
+
+    async def chat_event(self, message: dict) -> None:
+        raise NotImplementedError
+
+    async def chat_events(self, message: dict) -> None:
+        for event in events_in(message):
+            await self.chat_event({"type": GROUP_EVENT_TYPE, "event": event})
+
+
 PUBLISH_TIMEOUT_S = 2.0
 PUBLISHES_AT_ONCE = 8
 QUIET_AFTER_FAILURE_S = 0.25
@@ -309,22 +341,39 @@ _publisher = _Publisher()
 def publish(conversation_uuid_hex: str, *events: ServerEvent, wait: bool = True) -> None:
     """Send events, in order, to the customer's sockets and to staff watching (best
     effort). Not waited for (``wait=False``) when the socket that waits has them already."""
-    _publisher.send(
-        [
-            conversation_group(conversation_uuid_hex),
-            staff_conversation_group(conversation_uuid_hex),
-        ],
-        events,
-        wait=wait,
+    groups = (
+        conversation_group(conversation_uuid_hex),
+        staff_conversation_group(conversation_uuid_hex),
     )
+    _publisher.send(dict.fromkeys(groups, events), wait=wait)
 
 
 def publish_to_staff(conversation_uuid_hex: str, message_id: int) -> None:
     """Staff consoles re-read the row: nothing the customer waits on, so not waited for."""
-    event: StaffMessage = {"type": "staff.message", "message_id": message_id}
-    _publisher.send([staff_conversation_group(conversation_uuid_hex)], [event], wait=False)
+    _publisher.send(
+        {staff_conversation_group(conversation_uuid_hex): [_staff_message(message_id)]}, wait=False
+    )
 
 
 def publish_queue_change(conversation_id: int) -> None:
-    event: QueueChanged = {"type": "queue.changed", "conversation_id": conversation_id}
-    _publisher.send([QUEUE_GROUP], [event], wait=False)
+    _publisher.send({QUEUE_GROUP: [_queue_changed(conversation_id)]}, wait=False)
+
+
+def publish_customer_message(
+    conversation_uuid_hex: str, conversation_id: int, message_id: int
+) -> None:
+    """A customer wrote: staff watching the conversation re-read the row, and the queue
+    lists refresh. One hand-over to the publisher, not waited for."""
+    deliveries = {
+        staff_conversation_group(conversation_uuid_hex): [_staff_message(message_id)],
+        QUEUE_GROUP: [_queue_changed(conversation_id)],
+    }
+    _publisher.send(deliveries, wait=False)
+
+
+def _staff_message(message_id: int) -> StaffMessage:
+    return {"type": "staff.message", "message_id": message_id}
+
+
+def _queue_changed(conversation_id: int) -> QueueChanged:
+    return {"type": "queue.changed", "conversation_id": conversation_id}

@@ -120,7 +120,14 @@ def message_post(
             reply_to=customer_message,
             lease_until=pending_lease(),
         )
-    transaction.on_commit(lambda: _announce_customer_message(conversation, customer_message))
+    transaction.on_commit(
+        partial(
+            realtime.publish_customer_message,
+            conversation.uuid.hex,
+            conversation.id,
+            customer_message.id,
+        )
+    )
     transaction.on_commit(partial(rollups.customer_message, sentiment=customer_message.sentiment))
     turns = turns_of((m.role, m.text) for m in earlier)
     history = (*turns, Turn(role="user", text=text)) if reply is not None else ()
@@ -270,11 +277,6 @@ def _ai_answers(conversation: Conversation, config: EscalationConfig) -> bool:
     if conversation.status == Conversation.Status.WAITING_HUMAN:
         return config.ai_helps_while_waiting
     return conversation.status == Conversation.Status.AI
-
-
-def _announce_customer_message(conversation: Conversation, message: Message) -> None:
-    realtime.publish_to_staff(conversation.uuid.hex, message.id)
-    realtime.publish_queue_change(conversation.id)
 
 
 @transaction.atomic
