@@ -320,6 +320,16 @@ QUEUE_NOTICE_AT = _positive("QUEUE_NOTICE_AT", 8)
 CHAT_DB_THREADS = _read("CHAT_DB_THREADS", int, 16)
 if CHAT_DB_THREADS < 0:
     raise ImproperlyConfigured(f"CHAT_DB_THREADS must be >= 0, got {CHAT_DB_THREADS}")
+# How long a web process's thread may hold the GIL while another waits for it
+# (sys.setswitchinterval). Its event loop and database threads share one GIL, and each
+# round trip to Postgres or Redis gives it up: at CPython's 5 ms, a thread whose reply had
+# come waited up to 5 ms behind a busy one, each time (the convoy effect), and in a surge
+# the event loop's sends waited behind all of them.
+WEB_SWITCH_INTERVAL_MS = _read("WEB_SWITCH_INTERVAL_MS", float, 0.5)
+if not 0 < WEB_SWITCH_INTERVAL_MS <= 5:
+    raise ImproperlyConfigured(
+        f"WEB_SWITCH_INTERVAL_MS must be in (0, 5], got {WEB_SWITCH_INTERVAL_MS}"
+    )
 
 # The OpenAI-compatible API (apps.api): requests a minute per key, unless the key sets its
 # own; the largest request body; how long a request waits for its reply to end; how long

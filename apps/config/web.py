@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from typing import Any
 
 from daphne.cli import CommandLineInterface
@@ -71,9 +72,12 @@ def warm_up() -> None:
     import django
 
     django.setup()
+    from django.conf import settings
+
     from apps.faq.retrieval import warm_up as warm_up_faq
     from apps.sentiment.tagger import tag
 
+    sys.setswitchinterval(settings.WEB_SWITCH_INTERVAL_MS / 1000)
     tag("warm up")
     try:
         warm_up_faq()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from functools import partial
@@ -20,6 +20,7 @@ from apps.config import logs
 from apps.config.channel_layer import RejoinsGroups
 from apps.conversations import csat, notices, protocol, ratelimit, realtime, services
 from apps.conversations.admission import Place, place_watcher
+from apps.conversations.models import Conversation
 from apps.conversations.notice_log import notice_record
 from apps.ops.counters import CHAT_FRAMES, CHAT_SOCKETS
 
@@ -29,6 +30,13 @@ CLOSE_NO_SESSION = 4401
 CLOSE_RATE_LIMITED = 4429  # too many socket opens from this address
 SENT_HERE_KEPT = 32
 TEXT_EVENTS = ("reply.delta", "reply.end")
+# What each of these notices, relayed to the customer, says the conversation's status is.
+STATUS_AFTER_NOTICE = {
+    "handoff": Conversation.Status.WAITING_HUMAN,
+    "agent_joined": Conversation.Status.HUMAN,
+    "handed_back": Conversation.Status.AI,
+    "closed": Conversation.Status.CLOSED,
+}
 
 # Database work of this process's sockets runs on pools of its own. On asgiref's default
 # (thread-sensitive) it would all queue on one thread, and a flood of messages would
@@ -38,6 +46,9 @@ TEXT_EVENTS = ("reply.delta", "reply.end")
 _POOLED = settings.CHAT_DB_THREADS > 0
 _CUSTOMER_DB = ThreadPoolExecutor(max(settings.CHAT_DB_THREADS, 1), thread_name_prefix="chat-db")
 _PRIORITY_DB = ThreadPoolExecutor(2, thread_name_prefix="chat-db-priority")
+# The place in line told as a message arrives (``services.place_on_arrival``): a read of
+# Redis and a row, never behind the messages it is told ahead of.
+_ARRIVAL_DB = ThreadPoolExecutor(2, thread_name_prefix="chat-db-arrival")
 
 
 _ACTIONS: dict[type, str] = {
@@ -153,17 +164,24 @@ class ChatConsumer(realtime.RelaysEventBatches, RejoinsGroups, AsyncWebsocketCon
         elif isinstance(event, protocol.CsatSubmit):
             await self._submit_csat(event)
         else:
-            await self._send_event(
-                await _on(_PRIORITY_DB, services.handoff_request)(conversation=self.conversation)
+            notice = await _on(_PRIORITY_DB, services.handoff_request)(
+                conversation=self.conversation
             )
+            self._note_status(notice)
+            await self._send_event(notice)
 
     async def _post_message(self, event: protocol.PostMessage) -> None:
+        told = await self._place_on_arrival()
+        if told is not None:
+            await self._send_place(told)
         try:
             received = await self._receive_message(event)
         except services.ConversationClosed:
             await self._rebind()
             received = await self._receive_message(event)
         CHAT_FRAMES.labels("accepted").inc()
+        # The status as the message left it (an escalation, say), for the next arrival.
+        self.conversation.status = received.posted.customer_message.conversation.status
         message_id = received.posted.customer_message.id
         await self._send_event(realtime.message_accepted(str(event.client_msg_id), message_id))
         admitted, reply = received.admitted, received.posted.reply
@@ -172,11 +190,21 @@ class ChatConsumer(realtime.RelaysEventBatches, RejoinsGroups, AsyncWebsocketCon
         if admitted.answer:
             await self._send_answer(reply.id, admitted.answer)
         if admitted.place is not None:
-            await self._tell_place(reply.id, admitted.place)
+            await self._tell_place(reply.id, admitted.place, shown=admitted.place == told)
         if admitted.announced:
             self.waiting_replies.add(reply.id)
             tell = partial(self._tell_place, reply.id)
             place_watcher().watch(reply.id, tell, told=admitted.place)
+
+    async def _place_on_arrival(self) -> Place | None:
+        """Best effort: a message is stored whether or not its wait could be told first."""
+        try:
+            return await _on(_ARRIVAL_DB, services.place_on_arrival)(
+                conversation_status=self.conversation.status
+            )
+        except Exception:
+            logger.warning("place on arrival unknown", exc_info=True)
+            return None
 
     async def _submit_csat(self, event: protocol.CsatSubmit) -> None:
         try:
@@ -204,9 +232,10 @@ class ChatConsumer(realtime.RelaysEventBatches, RejoinsGroups, AsyncWebsocketCon
         for event in events:
             await self._send_event(event)
 
-    async def _tell_place(self, reply_id: int, place: Place) -> None:
-        text = notices.queued(self.conversation.language, place=place.place, wait_s=place.wait_s)
-        await self._send_event(realtime.queued_notice(text, place=place.place, wait_s=place.wait_s))
+    async def _tell_place(self, reply_id: int, place: Place, *, shown: bool = False) -> None:
+        """Tell the customer their reply's place (unless ``shown`` already: the same one,
+        told on arrival), and keep the first one told in the transcript."""
+        text = self._place_text(place) if shown else await self._send_place(place)
         if reply_id in self.told_in_line:
             return
         # The transcript keeps a reply's first place told (its updates would flood it), for
@@ -218,6 +247,14 @@ class ChatConsumer(realtime.RelaysEventBatches, RejoinsGroups, AsyncWebsocketCon
             )
         except Exception:
             logger.warning("queued notice of reply %s not kept", reply_id, exc_info=True)
+
+    async def _send_place(self, place: Place) -> str:
+        text = self._place_text(place)
+        await self._send_event(realtime.queued_notice(text, place=place.place, wait_s=place.wait_s))
+        return text
+
+    def _place_text(self, place: Place) -> str:
+        return notices.queued(self.conversation.language, place=place.place, wait_s=place.wait_s)
 
     async def _rebind(self) -> None:
         """Staff closed the conversation: move this socket to the session's new one."""
@@ -249,6 +286,7 @@ class ChatConsumer(realtime.RelaysEventBatches, RejoinsGroups, AsyncWebsocketCon
 
     async def chat_event(self, message: dict) -> None:
         event = message["event"]
+        self._note_status(event)
         reply_id = event.get("message_id") if event["type"].startswith("reply.") else None
         if event["type"] in TEXT_EVENTS and reply_id in self.waiting_replies:
             self.waiting_replies.discard(reply_id)
@@ -259,6 +297,13 @@ class ChatConsumer(realtime.RelaysEventBatches, RejoinsGroups, AsyncWebsocketCon
                 del self.sent_here[reply_id]
             return
         await self._send_event(event)
+
+    def _note_status(self, event: Mapping[str, Any]) -> None:
+        """A notice that the conversation moved to or from a person: a place in the AI's
+        line is no longer (or again) what a new message is told on arrival."""
+        status = STATUS_AFTER_NOTICE.get(event["kind"]) if event["type"] == "notice" else None
+        if status is not None:
+            self.conversation.status = status
 
     async def _send_error(
         self,

@@ -212,6 +212,21 @@ def message_receive(*, conversation: Conversation, client_msg_id: uuid.UUID, tex
     return Received(posted=posted, admitted=admitted)
 
 
+def place_on_arrival(*, conversation_status: str) -> Place | None:
+    """The place a customer message arriving now is told before it is stored, when the
+    line is long already (``admission_for``): on a surge's night every database thread of
+    a web process may be busy storing earlier messages, and the customer must not wait
+    behind them to learn that they wait. ``message_receive`` then tells the place its
+    reply took. None: no wait to tell, admission control off, or the conversation (its
+    status as the caller last knew it) is not the AI's. Reads Redis only."""
+    if conversation_status != Conversation.Status.AI:
+        return None
+    flags = current_flags()
+    if not flags.admission_control:
+        return None
+    return admission_for(line_now(), flags).notify
+
+
 def reply_admit(
     *, reply: Message, flags: Flags | None = None, history: Sequence[Turn] = ()
 ) -> Admitted:
