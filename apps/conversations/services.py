@@ -46,7 +46,7 @@ from apps.conversations.selectors import (
 from apps.inference.prompts import Turn
 from apps.inference.service import EdgeReply, edge_reply
 from apps.ops import rollups
-from apps.ops.flags import Flags, current_flags
+from apps.ops.flags import Flags, current_flags, loaded_flags
 
 logger = logging.getLogger(__name__)
 
@@ -218,11 +218,16 @@ def place_on_arrival(*, conversation_status: str) -> Place | None:
     a web process may be busy storing earlier messages, and the customer must not wait
     behind them to learn that they wait. ``message_receive`` then tells the place its
     reply took. None: no wait to tell, admission control off, or the conversation (its
-    status as the caller last knew it) is not the AI's. Reads Redis only."""
+    status as the caller last knew it) is not the AI's.
+
+    Reads Redis only: the flags are the ones this process loaded, while they are the
+    live ones (``message_receive`` loads them afresh), so these threads never hold a
+    Postgres connection of their own (a two-web bench ran the server's 100 out).
+    """
     if conversation_status != Conversation.Status.AI:
         return None
-    flags = current_flags()
-    if not flags.admission_control:
+    flags = loaded_flags()
+    if flags is None or not flags.admission_control:
         return None
     return admission_for(line_now(), flags).notify
 

@@ -76,6 +76,16 @@ def current_flags() -> Flags:
     return flags
 
 
+def loaded_flags() -> Flags | None:
+    """The flags this process loaded, if they are still the live ones; None when none are
+    loaded or they changed since. Reads Redis only: for a caller that must not wait on
+    Postgres."""
+    cached = _cached
+    if cached is None or not _still_fresh(cached, _read_version()):
+        return None
+    return cached.flags
+
+
 def flags_bump_version() -> None:
     """Tell every process its copy is stale. Call after the write commits."""
     try:
