@@ -45,8 +45,11 @@ def cloud_stack(cloud_server, fresh_breakers, demo_faq, own_answer_cache, tmp_pa
 
 
 def test_stopping_the_cloud_server_mid_conversation_still_answers(cloud_stack, cloud_server):
+    # The first reply is the cloud server's first request, its slowest: here its first
+    # token once took 2,050 ms and missed a 2 s deadline. A stopped server fails at once,
+    # so the deadline only has to let the first reply through.
     flags_update(
-        user=None, changes={"mode": "cloud_only", "max_tokens": 16, "ttft_deadline_ms": 2000}
+        user=None, changes={"mode": "cloud_only", "max_tokens": 16, "ttft_deadline_ms": 5000}
     )
     client = cloud_stack.chat_client()
     try:
