@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -46,6 +47,8 @@ STATUS_AFTER_NOTICE = {
 _POOLED = settings.CHAT_DB_THREADS > 0
 _CUSTOMER_DB = ThreadPoolExecutor(max(settings.CHAT_DB_THREADS, 1), thread_name_prefix="chat-db")
 _PRIORITY_DB = ThreadPoolExecutor(2, thread_name_prefix="chat-db-priority")
+# Messages this process is storing now: ahead of any that arrives meanwhile.
+_STORING: set[uuid.UUID] = set()
 # The place in line told as a message arrives (``services.place_on_arrival``): a read of
 # Redis and a row, never behind the messages it is told ahead of.
 _ARRIVAL_DB = ThreadPoolExecutor(2, thread_name_prefix="chat-db-arrival")
@@ -171,14 +174,18 @@ class ChatConsumer(realtime.RelaysEventBatches, RejoinsGroups, AsyncWebsocketCon
             await self._send_event(notice)
 
     async def _post_message(self, event: protocol.PostMessage) -> None:
-        told = await self._place_on_arrival()
-        if told is not None:
-            await self._send_place(told)
+        _STORING.add(event.client_msg_id)
         try:
-            received = await self._receive_message(event)
-        except services.ConversationClosed:
-            await self._rebind()
-            received = await self._receive_message(event)
+            told = await self._place_on_arrival()
+            if told is not None:
+                await self._send_place(told)
+            try:
+                received = await self._receive_message(event)
+            except services.ConversationClosed:
+                await self._rebind()
+                received = await self._receive_message(event)
+        finally:
+            _STORING.discard(event.client_msg_id)
         CHAT_FRAMES.labels("accepted").inc()
         # The status as the message left it (an escalation, say), for the next arrival.
         self.conversation.status = received.posted.customer_message.conversation.status
@@ -200,7 +207,7 @@ class ChatConsumer(realtime.RelaysEventBatches, RejoinsGroups, AsyncWebsocketCon
         """Best effort: a message is stored whether or not its wait could be told first."""
         try:
             return await _on(_ARRIVAL_DB, services.place_on_arrival)(
-                conversation_status=self.conversation.status
+                conversation_status=self.conversation.status, unstored=len(_STORING) - 1
             )
         except Exception:
             logger.warning("place on arrival unknown", exc_info=True)

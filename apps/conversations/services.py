@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 
@@ -212,13 +212,15 @@ def message_receive(*, conversation: Conversation, client_msg_id: uuid.UUID, tex
     return Received(posted=posted, admitted=admitted)
 
 
-def place_on_arrival(*, conversation_status: str) -> Place | None:
+def place_on_arrival(*, conversation_status: str, unstored: int = 0) -> Place | None:
     """The place a customer message arriving now is told before it is stored, when the
     line is long already (``admission_for``): on a surge's night every database thread of
     a web process may be busy storing earlier messages, and the customer must not wait
     behind them to learn that they wait. ``message_receive`` then tells the place its
     reply took. None: no wait to tell, admission control off, or the conversation (its
-    status as the caller last knew it) is not the AI's.
+    status as the caller last knew it) is not the AI's. ``unstored``: messages the caller
+    took before this one and is still storing; they count as ahead, so the place told
+    later is never further back (some of them are answered at once instead).
 
     Reads Redis only: the flags are the ones this process loaded, while they are the
     live ones (``message_receive`` loads them afresh), so these threads never hold a
@@ -229,7 +231,8 @@ def place_on_arrival(*, conversation_status: str) -> Place | None:
     flags = loaded_flags()
     if flags is None or not flags.admission_control:
         return None
-    return admission_for(line_now(), flags).notify
+    line = line_now()
+    return admission_for(replace(line, depth=line.depth + unstored), flags).notify
 
 
 def reply_admit(
