@@ -50,7 +50,7 @@ _PRIORITY_DB = ThreadPoolExecutor(2, thread_name_prefix="chat-db-priority")
 # Messages this process is storing now: ahead of any that arrives meanwhile.
 _STORING: set[uuid.UUID] = set()
 # The place in line told as a message arrives (``services.place_on_arrival``): a read of
-# Redis and a row, never behind the messages it is told ahead of.
+# Redis only, never behind the messages it is told ahead of.
 _ARRIVAL_DB = ThreadPoolExecutor(2, thread_name_prefix="chat-db-arrival")
 
 
