@@ -195,7 +195,8 @@ class Conversation:
     questions: int = 0
     finals: list[str] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
-    socket_closed: bool = False
+    socket_closed: bool = False  # or nothing came for ``timeout``
+    heard: list[str] = field(default_factory=list)  # each event's type, to explain a failure
 
 
 def converse(client: ChatClient, questions: list[str], *, timeout: float = 60.0) -> Conversation:
@@ -218,6 +219,7 @@ def converse(client: ChatClient, questions: list[str], *, timeout: float = 60.0)
                 seen.socket_closed = True
                 return seen
             kind = event["type"]
+            seen.heard.append(kind)
             if kind == "error":
                 seen.errors.append(event)
                 if event["code"] == "unavailable":

@@ -25,12 +25,18 @@ class GroupListener:
         group = realtime.conversation_group(conversation.uuid.hex)
         async_to_sync(self.layer.group_add)(group, self.channel)
 
-    def drain(self, quiet_s: float = 1.0) -> list[dict]:
+    def drain(self, quiet_s: float = 1.0, first_s: float = 10.0) -> list[dict]:
+        """The events published to the group so far. The first may take up to ``first_s``
+        (a loaded machine may take long to make a new loop's Redis connection); after it,
+        ``quiet_s`` without one ends the reading."""
+
         async def read() -> list[dict]:
-            events = []
+            events: list[dict] = []
             while True:
                 try:
-                    message = await asyncio.wait_for(self.layer.receive(self.channel), quiet_s)
+                    message = await asyncio.wait_for(
+                        self.layer.receive(self.channel), quiet_s if events else first_s
+                    )
                 except TimeoutError:
                     return events
                 events.extend(realtime.events_in(message))

@@ -28,7 +28,9 @@ PROBE_INTERVAL_S = (0.1, 0.2, 0.5, 1.0)
 SINCE_MARGIN_S = 2.0
 
 REDIS_DOWN = (redis.RedisError, OSError)
-JOIN_RETRY_S = (0.05, 0.1, 0.2, 0.4)
+# Each failed try drops one stale pooled connection, and a pool may hold one per socket
+# that joined at once: a socket that gave up early stayed out of its group, silent.
+JOIN_RETRY_S = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2)
 
 
 def _unless_cancelled(exc: BaseException) -> None:

@@ -379,8 +379,8 @@ class PlaceWatcher:
             self._waiting.pop(reply_id, None)
 
     async def _tell(self, reply_id: int, waiting: _Waiting, place: Place) -> None:
-        if place.place == waiting.told:
-            return
+        if waiting.told is not None and place.place >= waiting.told:
+            return  # a place told only ever goes down (see ``ChatConsumer._post_message``)
         waiting.told = place.place
         try:
             await waiting.notify(place)

@@ -196,12 +196,17 @@ class ChatConsumer(realtime.RelaysEventBatches, RejoinsGroups, AsyncWebsocketCon
             return
         if admitted.answer:
             await self._send_answer(reply.id, admitted.answer)
-        if admitted.place is not None:
-            await self._tell_place(reply.id, admitted.place, shown=admitted.place == told)
+        place = admitted.place
+        if place is not None and told is not None and place.place >= told.place:
+            # A place told never goes back: messages that came after this one may have
+            # been stored first (the web stores several at once), and got ahead of it.
+            place = told
+        if place is not None:
+            await self._tell_place(reply.id, place, shown=place is told)
         if admitted.announced:
             self.waiting_replies.add(reply.id)
             tell = partial(self._tell_place, reply.id)
-            place_watcher().watch(reply.id, tell, told=admitted.place)
+            place_watcher().watch(reply.id, tell, told=place)
 
     async def _place_on_arrival(self) -> Place | None:
         """Best effort: a message is stored whether or not its wait could be told first."""
