@@ -29,6 +29,11 @@ SOCKET_CONNECT_TIMEOUT_S = 2.0
 HEALTH_CHECK_INTERVAL_S = 10
 # Non-blocking commands on the request path: fail fast, then treat the value as unknown.
 COMMAND_TIMEOUT_S = 1.0
+# An event loop's commands share a few connections. Unbounded, its pool grew by one for
+# each command in flight at a surge's peak, and a new connection costs the loop a connect,
+# a handshake and (redis-py 8) a read of the package's metadata from disk: that was a
+# third of a surging web process's event loop.
+ASYNC_POOL_CONNECTIONS = 16
 
 
 def channel_layer_hosts(url: str) -> list[dict[str, Any]]:
@@ -80,8 +85,13 @@ def shared_async_redis() -> aioredis.Redis:
     loop = asyncio.get_running_loop()
     client = _async_clients.get(loop)
     if client is None:
-        client = aioredis.Redis.from_url(settings.REDIS_URL, **_short_timeouts(COMMAND_TIMEOUT_S))
-        _async_clients[loop] = client
+        pool = aioredis.BlockingConnectionPool.from_url(
+            settings.REDIS_URL,
+            max_connections=ASYNC_POOL_CONNECTIONS,
+            timeout=COMMAND_TIMEOUT_S,  # waiting for a free connection counts as slow
+            **_short_timeouts(COMMAND_TIMEOUT_S),
+        )
+        client = _async_clients[loop] = aioredis.Redis(connection_pool=pool)
     return client
 
 

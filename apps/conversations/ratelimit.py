@@ -28,7 +28,7 @@ from limits import RateLimitItem, WindowStats, parse
 from limits.aio.storage import RedisStorage
 from limits.aio.strategies import FixedWindowRateLimiter
 
-from apps.config.redis_client import COMMAND_TIMEOUT_S
+from apps.config.redis_client import COMMAND_TIMEOUT_S, shared_async_redis
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,9 @@ def _limiter() -> FixedWindowRateLimiter:
         storage = RedisStorage(
             f"async+{settings.REDIS_URL}",
             implementation="redispy",
-            **_storage_options(settings.CELERY_KEY_PREFIX),
+            connection_pool=shared_async_redis().connection_pool,  # the loop's few
+            wrap_exceptions=True,
+            key_prefix=_key_prefix(settings.CELERY_KEY_PREFIX),
         )
         limiter = _limiters[loop] = FixedWindowRateLimiter(storage)
     return limiter
@@ -62,10 +64,14 @@ def _sync_limiter_on(url: str, prefix: str) -> limits.strategies.FixedWindowRate
     return limits.strategies.FixedWindowRateLimiter(storage)
 
 
+def _key_prefix(prefix: str) -> str:
+    return f"{prefix}surgedesk:limits"
+
+
 def _storage_options(prefix: str) -> dict[str, Any]:
     return {
         "wrap_exceptions": True,
-        "key_prefix": f"{prefix}surgedesk:limits",
+        "key_prefix": _key_prefix(prefix),
         "socket_timeout": COMMAND_TIMEOUT_S,
         "socket_connect_timeout": COMMAND_TIMEOUT_S,
     }
