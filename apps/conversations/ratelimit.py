@@ -42,10 +42,12 @@ def _limiter() -> FixedWindowRateLimiter:
     loop = asyncio.get_running_loop()
     limiter = _limiters.get(loop)
     if limiter is None:
+        # The loop's own few connections (``shared_async_redis``); limits types its
+        # options as scalars, but hands a pool to redis-py as documented.
         storage = RedisStorage(
             f"async+{settings.REDIS_URL}",
             implementation="redispy",
-            connection_pool=shared_async_redis().connection_pool,  # the loop's few
+            connection_pool=shared_async_redis().connection_pool,  # type: ignore[arg-type]
             wrap_exceptions=True,
             key_prefix=_key_prefix(settings.CELERY_KEY_PREFIX),
         )
