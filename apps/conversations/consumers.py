@@ -206,7 +206,8 @@ class ChatConsumer(realtime.RelaysEventBatches, RejoinsGroups, AsyncWebsocketCon
         if admitted.announced:
             self.waiting_replies.add(reply.id)
             tell = partial(self._tell_place, reply.id)
-            place_watcher().watch(reply.id, tell, told=place)
+            # Told on arrival only, it is still the place to go down from.
+            place_watcher().watch(reply.id, tell, told=place if place is not None else told)
 
     async def _place_on_arrival(self) -> Place | None:
         """Best effort: a message is stored whether or not its wait could be told first."""
