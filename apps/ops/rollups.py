@@ -1,7 +1,10 @@
 """Per-minute rollups of what the desk does, written as it happens, for the ops dashboard.
 
-Web and worker processes record each event with one pipelined round trip to Redis. Each
-minute has two keys that live ``ROLLUP_TTL_S`` (over a day, so the 24 h plot is whole):
+Web and worker processes sum their events in memory, and a thread of each writes them
+every ``FLUSH_S`` in one pipelined round trip (on a surge a message records two or three
+events, and a round trip apiece sat on the thread storing it). A reader flushes its own
+process first; other processes' events show within ``FLUSH_S``. Each minute has two keys
+that live ``ROLLUP_TTL_S`` (over a day, so the 24 h plot is whole):
 
 - a hash of counts: ``reply:<route>``, ``fallback:<reason>``, ``ttft:<bucket>`` (a TTFT
   histogram, so percentiles can be taken over any run of minutes), ``sentiment:<label>``,
@@ -9,15 +12,20 @@ minute has two keys that live ``ROLLUP_TTL_S`` (over a day, so the 24 h plot is 
 - a sorted set of the highest value each gauge reached in the minute (``ZADD GT``):
   ``queue_depth``, ``queue_wait_ms``, ``waiting_human``, ``breaker:<backend>``.
 
-Rollups are for eyes, never the truth (Postgres is): a Redis error loses the event and is
-logged, and the caller carries on. They read no app, so every floor may record.
+Rollups are for eyes, never the truth (Postgres is): a Redis error loses the events of that
+flush and is logged (a process killed between flushes loses its last ones), and the caller
+never waits. They read no app, so every floor may record.
 """
 
 from __future__ import annotations
 
+import atexit
 import bisect
 import logging
+import os
+import threading
 import time
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -30,6 +38,7 @@ logger = logging.getLogger(__name__)
 
 ROLLUP_TTL_S = 26 * 3600
 MINUTE_S = 60
+FLUSH_S = 0.5
 # Upper bounds (ms) of the TTFT histogram's buckets; a last one, "inf", takes the rest.
 TTFT_BUCKETS_MS: tuple[int, ...] = (
     25, 50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 7500, 10000, 20000,
@@ -44,7 +53,11 @@ def _key(minute: int) -> str:
 
 
 def _peak_key(minute: int) -> str:
-    return _key(minute) + ":peak"
+    return _peak_key_of(_key(minute))
+
+
+def _peak_key_of(key: str) -> str:
+    return key + ":peak"
 
 
 def minute_of(at: float) -> int:
@@ -64,20 +77,77 @@ def record(
     at: float | None = None,
 ) -> None:
     """Add ``counts`` to the current minute and set each of ``gauges`` (its last value and
-    its peak in the minute), in one round trip."""
+    its peak in the minute), at this process's next flush."""
     minute = minute_of(time.time() if at is None else at)
-    pipe = shared_redis().pipeline(transaction=False)
-    for name, amount in (counts or {}).items():
-        pipe.hincrby(_key(minute), name, amount)
-    if gauges:
-        pipe.hset(_key(minute), mapping={f"last:{name}": value for name, value in gauges.items()})
-        pipe.zadd(_peak_key(minute), dict(gauges), gt=True)
-        pipe.expire(_peak_key(minute), ROLLUP_TTL_S)
-    pipe.expire(_key(minute), ROLLUP_TTL_S)
-    try:
-        pipe.execute()
-    except redis.RedisError:
-        logger.warning("rollup not recorded (Redis unreachable)")
+    _buffer().add(_key(minute), counts or {}, gauges or {})
+
+
+def flush() -> None:
+    """Write what this process recorded since its last flush, in one round trip."""
+    _buffer().flush()
+
+
+class _Buffer:
+    """This process's events since its last flush, keyed by the Redis key they go to (its
+    prefix as it was when they happened)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: Counter[tuple[str, str]] = Counter()
+        self._last: dict[tuple[str, str], float] = {}
+        self._peaks: dict[tuple[str, str], float] = {}
+        threading.Thread(target=self._keep_flushing, name="rollups", daemon=True).start()
+
+    def add(self, key: str, counts: Mapping[str, int], gauges: Mapping[str, float]) -> None:
+        with self._lock:
+            for name, amount in counts.items():
+                self._counts[key, name] += amount
+            for name, value in gauges.items():
+                self._last[key, name] = value
+                peak = self._peaks.get((key, name))
+                self._peaks[key, name] = value if peak is None else max(peak, value)
+
+    def flush(self) -> None:
+        with self._lock:
+            counts, self._counts = self._counts, Counter()
+            last, self._last = self._last, {}
+            peaks, self._peaks = self._peaks, {}
+        if not (counts or last):
+            return
+        pipe = shared_redis().pipeline(transaction=False)
+        for (key, name), amount in counts.items():
+            pipe.hincrby(key, name, amount)
+        for (key, name), value in last.items():
+            pipe.hset(key, f"last:{name}", value)
+        for (key, name), value in peaks.items():
+            pipe.zadd(_peak_key_of(key), {name: value}, gt=True)
+        hashes = {key for key, _ in counts} | {key for key, _ in last}
+        for key in (*hashes, *{_peak_key_of(key) for key, _ in peaks}):
+            pipe.expire(key, ROLLUP_TTL_S)
+        try:
+            pipe.execute()
+        except redis.RedisError:
+            logger.warning("rollups not recorded (Redis unreachable)")
+
+    def _keep_flushing(self) -> None:
+        while True:
+            time.sleep(FLUSH_S)
+            self.flush()
+
+
+_buffers: dict[int, _Buffer] = {}
+_buffers_lock = threading.Lock()
+
+
+def _buffer() -> _Buffer:
+    # One a process: a forked child has its parent's buffer but not its flushing thread.
+    pid = os.getpid()
+    with _buffers_lock:
+        if pid not in _buffers:
+            _buffers.clear()
+            _buffers[pid] = _Buffer()
+            atexit.register(_buffers[pid].flush)
+        return _buffers[pid]
 
 
 # -- the events ---------------------------------------------------------------------
@@ -134,7 +204,8 @@ class Minute:
 
 def minutes_between(first: int, last: int) -> list[Minute]:
     """Every minute from ``first`` to ``last`` (minute starts), oldest first, in one round
-    trip; a minute nothing happened in is empty."""
+    trip, after this process's own flush; a minute nothing happened in is empty."""
+    flush()
     starts = range(minute_of(first), minute_of(last) + 1, MINUTE_S)
     pipe = shared_redis().pipeline(transaction=False)
     for start in starts:

@@ -74,10 +74,25 @@ def test_a_breaker_that_trips_puts_open_on_the_timeline(fresh_breakers):  # noqa
     assert minute.last["breaker:cloud"] == rollups.BREAKER_LEVELS["open"]
 
 
-def test_while_redis_is_unreachable_the_event_is_lost_and_the_caller_carries_on(settings, caplog):
-    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-    rollups.customer_message(sentiment="negative")
-    assert "rollup not recorded" in caplog.text
+def test_while_redis_is_unreachable_the_events_are_lost_and_the_caller_carries_on(settings, caplog):
+    reachable, settings.REDIS_URL = settings.REDIS_URL, "redis://127.0.0.1:1/0"  # no listener
+    rollups.customer_message(sentiment="negative")  # buffered: the caller never waits
+    rollups.flush()
+    assert "rollups not recorded" in caplog.text
+    settings.REDIS_URL = reachable
+    assert this_minute().counts == {}  # lost with its flush, not written late
+
+
+def test_events_are_summed_in_the_process_and_written_within_a_flush():
+    for waiting in (4, 9, 6):
+        rollups.record(counts={"sentiment:neutral": 1}, gauges={"waiting_human": waiting}, at=NOW)
+    deadline = time.monotonic() + 10 * rollups.FLUSH_S
+    key = rollups._key(rollups.minute_of(NOW))
+    while not shared_redis().exists(key) and time.monotonic() < deadline:
+        time.sleep(0.05)  # no reader here: the process's own thread writes them
+    assert shared_redis().hget(key, "sentiment:neutral") == b"3"
+    assert shared_redis().hget(key, "last:waiting_human") == b"6"
+    assert shared_redis().zscore(rollups._peak_key(rollups.minute_of(NOW)), "waiting_human") == 9
 
 
 def test_the_24_hour_plot_bins_ten_minutes_and_carries_levels_forward():
