@@ -55,6 +55,7 @@ REPLY_BOUND_S = 120.0  # a reply not ended this long after its burst is lost
 GRACE_S = 1.0  # after the last reply.end, listen this long for a duplicate
 OPENING_AT_ONCE = 8  # sessions and sockets being opened together before a burst
 PREP_BOUND_S = 120.0
+SETTLE_BOUND_S = 40.0  # four of the line's rate windows
 FIRST_VISIBLE_GOAL_MS = 1000.0
 RUN = uuid.uuid4().hex[:4]  # in the tags that word a question once: fresh each run
 
@@ -275,8 +276,10 @@ class SurgeRun:
         """1x and 10x always; the other loads while the run, predicted from the measured
         capacity (a burst lasts its arrivals, then its backlog drains), fits the budget."""
 
+        from apps.conversations.admission import RATE_WINDOW_S  # each arm's settle
+
         def predicted_s(burst: Burst) -> float:
-            return burst.duration_s + len(burst.asks) / capacity + GRACE_S
+            return burst.duration_s + len(burst.asks) / capacity + GRACE_S + RATE_WINDOW_S
 
         chosen = set(NAIVE_LOADS)
         planned = self.elapsed_s() + reserve_s + sum(map(predicted_s, bursts.values()))
@@ -297,6 +300,7 @@ class SurgeRun:
 
     def _run_burst(self, burst: Burst, arm: str) -> dict:
         label = f"{arm} {burst.load:g}x"
+        settle()
         progress(f"{label}: {len(burst.asks)} customers at {burst.rate:.1f}/s")
         _fresh_answer_cache()
         figures = asyncio.run(run_burst(self.stack, burst, label))
@@ -421,6 +425,22 @@ def _print_side_by_side(ours: dict[float, dict], naive: dict[float, dict]) -> No
         )
 
 
+def settle() -> None:
+    """Wait for a quiet desk: the line empty and the last phase's pace aged out of the
+    workers' measured rate. Each arm then meets its own load only, as a shop's evening
+    meets its midnight: without it the 0.5x arm, right after the capacity phase, was told
+    the wait of eight customers at once, and each arm inherited the one before."""
+    from apps.conversations.admission import line_now
+
+    deadline = time.monotonic() + SETTLE_BOUND_S
+    while time.monotonic() < deadline:
+        line = line_now()
+        if line.depth == 0 and line.rate is None and line.start_s is None:
+            return
+        time.sleep(0.5)
+    progress(f"not settled within {SETTLE_BOUND_S:g} s: {line}")
+
+
 def _fresh_answer_cache() -> None:
     from apps.ops.flags import flags_bump_version
 
@@ -442,12 +462,13 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--capacity-s", type=float, default=12.0)
     parser.add_argument("--burst-s", type=float, default=4.0, help="length of a burst")
-    parser.add_argument("--min-count", type=int, default=10, help="fewest messages a burst")
+    # A p99 of fewer than 100 messages is their slowest one.
+    parser.add_argument("--min-count", type=int, default=100, help="fewest messages a burst")
     parser.add_argument("--max-count", type=int, default=300, help="most messages a burst")
     parser.add_argument("--even", action="store_true", help="evenly spaced, not Poisson")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--webs", type=int, default=1, help="web processes, sockets spread")
-    parser.add_argument("--budget-s", type=float, default=360.0, help="for the optional arms")
+    parser.add_argument("--budget-s", type=float, default=540.0, help="for the optional arms")
     return parser.parse_args()
 
 
