@@ -318,12 +318,16 @@ class PlaceWatcher:
         self._task: asyncio.Task[None] | None = None
         self._tellings: set[asyncio.Task[None]] = set()
 
-    def watch(self, reply_id: int, notify: Notify, *, told: Place | None) -> None:
+    def watch(
+        self, reply_id: int, notify: Notify, *, told: Place | None, waited_s: float = 0.0
+    ) -> None:
+        """Tell ``reply_id``'s customer, who has waited ``waited_s`` since their message
+        arrived, each new place (``notify``); ``told``: the place told them so far."""
         waiting = _Waiting(notify, told.place if told is not None else None)
         loop = asyncio.get_running_loop()
         if told is None:
             waiting.silence = loop.call_later(
-                settings.QUEUE_NOTICE_WAIT_S, self._tell_if_silent, reply_id
+                max(settings.QUEUE_NOTICE_WAIT_S - waited_s, 0.0), self._tell_if_silent, reply_id
             )
         self._waiting[reply_id] = waiting
         if self._task is None or self._task.done():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import uuid
@@ -174,16 +175,24 @@ class ChatConsumer(realtime.RelaysEventBatches, RejoinsGroups, AsyncWebsocketCon
             await self._send_event(notice)
 
     async def _post_message(self, event: protocol.PostMessage) -> None:
+        loop = asyncio.get_running_loop()
+        arrived = loop.time()
         _STORING.add(event.client_msg_id)
         try:
-            told = await self._place_on_arrival()
+            arrival = await self._place_on_arrival()
+            told = arrival.place if arrival is not None and arrival.now else None
             if told is not None:
                 await self._send_place(told)
-            try:
-                received = await self._receive_message(event)
-            except services.ConversationClosed:
-                await self._rebind()
-                received = await self._receive_message(event)
+            storing = asyncio.create_task(self._store(event))
+            if arrival is not None and told is None:
+                # Others are ahead of it, and storing it waits behind them: past the wait
+                # a customer is left with nothing, they are told their place meanwhile.
+                silence_s = settings.QUEUE_NOTICE_WAIT_S - (loop.time() - arrived)
+                done, _ = await asyncio.wait({storing}, timeout=max(silence_s, 0.0))
+                if not done:
+                    told = arrival.place
+                    await self._send_place(told)
+            received = await storing
         finally:
             _STORING.discard(event.client_msg_id)
         CHAT_FRAMES.labels("accepted").inc()
@@ -207,9 +216,17 @@ class ChatConsumer(realtime.RelaysEventBatches, RejoinsGroups, AsyncWebsocketCon
             self.waiting_replies.add(reply.id)
             tell = partial(self._tell_place, reply.id)
             # Told on arrival only, it is still the place to go down from.
-            place_watcher().watch(reply.id, tell, told=place if place is not None else told)
+            told = place if place is not None else told
+            place_watcher().watch(reply.id, tell, told=told, waited_s=loop.time() - arrived)
 
-    async def _place_on_arrival(self) -> Place | None:
+    async def _store(self, event: protocol.PostMessage) -> services.Received:
+        try:
+            return await self._receive_message(event)
+        except services.ConversationClosed:
+            await self._rebind()
+            return await self._receive_message(event)
+
+    async def _place_on_arrival(self) -> services.Arrival | None:
         """Best effort: a message is stored whether or not its wait could be told first."""
         try:
             return await _on(_ARRIVAL_DB, services.place_on_arrival)(

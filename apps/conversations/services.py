@@ -212,15 +212,25 @@ def message_receive(*, conversation: Conversation, client_msg_id: uuid.UUID, tex
     return Received(posted=posted, admitted=admitted)
 
 
-def place_on_arrival(*, conversation_status: str, unstored: int = 0) -> Place | None:
-    """The place a customer message arriving now is told before it is stored, when the
-    line is long already (``admission_for``): on a surge's night every database thread of
-    a web process may be busy storing earlier messages, and the customer must not wait
-    behind them to learn that they wait. ``message_receive`` then tells the place its
-    reply took. None: no wait to tell, admission control off, or the conversation (its
-    status as the caller last knew it) is not the AI's. ``unstored``: messages the caller
-    took before this one and is still storing; they count as ahead, so the place told
-    later is never further back (some of them are answered at once instead).
+@dataclass(frozen=True)
+class Arrival:
+    """Where a customer message arriving now would stand in line, were it stored now."""
+
+    place: Place
+    # A noticeable wait (``admission_for``): tell it at once. Otherwise it is told only if
+    # storing the message keeps the customer waiting ``QUEUE_NOTICE_WAIT_S`` with nothing.
+    now: bool
+
+
+def place_on_arrival(*, conversation_status: str, unstored: int = 0) -> Arrival | None:
+    """The place a customer message arriving now is told before it is stored: on a surge's
+    night every database thread of a web process may be busy storing earlier messages,
+    and the customer must not wait behind them to learn that they wait.
+    ``message_receive`` then tells the place its reply took. None: nobody is ahead of it,
+    admission control is off, or the conversation (its status as the caller last knew it)
+    is not the AI's. ``unstored``: messages the caller took before this one and is still
+    storing; they count as ahead, so the place told later is never further back (some of
+    them are answered at once instead).
 
     Reads Redis only: the flags are the ones this process loaded, while they are the
     live ones (``message_receive`` loads them afresh), so these threads never hold a
@@ -232,7 +242,11 @@ def place_on_arrival(*, conversation_status: str, unstored: int = 0) -> Place | 
     if flags is None or not flags.admission_control:
         return None
     line = line_now()
-    return admission_for(replace(line, depth=line.depth + unstored), flags).notify
+    line = replace(line, depth=line.depth + unstored)
+    notify = admission_for(line, flags).notify
+    if notify is not None:
+        return Arrival(place=notify, now=True)
+    return Arrival(place=place_in(line, line.depth), now=False) if line.depth else None
 
 
 def reply_admit(
