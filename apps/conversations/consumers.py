@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import uuid
+import weakref
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -51,8 +52,25 @@ _PRIORITY_DB = ThreadPoolExecutor(2, thread_name_prefix="chat-db-priority")
 # Messages this process is storing now: ahead of any that arrives meanwhile.
 _STORING: set[uuid.UUID] = set()
 # The place in line told as a message arrives (``services.place_on_arrival``): a read of
-# Redis only, never behind the messages it is told ahead of.
-_ARRIVAL_DB = ThreadPoolExecutor(2, thread_name_prefix="chat-db-arrival")
+# Redis only, never behind the messages it is told ahead of; one at a time serves all.
+_ARRIVAL_DB = ThreadPoolExecutor(1, thread_name_prefix="chat-db-arrival")
+
+
+# The running loop's read of the line in flight: every message arriving meanwhile is told
+# its place from it. A read each queued on the arrival pool at a surge's peak (a thread
+# waits for the GIL each time it touches Redis), and the notice waited in that queue.
+_ARRIVAL_READS: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, asyncio.Future[services.ArrivalLine | None]
+] = weakref.WeakKeyDictionary()
+
+
+async def _line_for_arrivals() -> services.ArrivalLine | None:
+    loop = asyncio.get_running_loop()
+    read = _ARRIVAL_READS.get(loop)
+    if read is None or read.done():
+        read = asyncio.ensure_future(_on(_ARRIVAL_DB, services.line_for_arrivals)())
+        _ARRIVAL_READS[loop] = read
+    return await asyncio.shield(read)  # a waiter that goes away leaves it to the others
 
 
 _ACTIONS: dict[type, str] = {
@@ -228,13 +246,15 @@ class ChatConsumer(realtime.RelaysEventBatches, RejoinsGroups, AsyncWebsocketCon
 
     async def _place_on_arrival(self) -> services.Arrival | None:
         """Best effort: a message is stored whether or not its wait could be told first."""
+        unstored = len(_STORING) - 1  # taken before this one: those after it are not ahead
         try:
-            return await _on(_ARRIVAL_DB, services.place_on_arrival)(
-                conversation_status=self.conversation.status, unstored=len(_STORING) - 1
-            )
+            seen = await _line_for_arrivals()
         except Exception:
             logger.warning("place on arrival unknown", exc_info=True)
             return None
+        return services.place_on_arrival(
+            seen, conversation_status=self.conversation.status, unstored=unstored
+        )
 
     async def _submit_csat(self, event: protocol.CsatSubmit) -> None:
         try:

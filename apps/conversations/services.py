@@ -16,6 +16,7 @@ from apps.config.languages import detect_language
 from apps.conversations import realtime
 from apps.conversations.admission import (
     EMPTY,
+    Line,
     Place,
     admission_for,
     line_ahead_of,
@@ -222,28 +223,44 @@ class Arrival:
     now: bool
 
 
-def place_on_arrival(*, conversation_status: str, unstored: int = 0) -> Arrival | None:
-    """The place a customer message arriving now is told before it is stored: on a surge's
-    night every database thread of a web process may be busy storing earlier messages,
-    and the customer must not wait behind them to learn that they wait.
-    ``message_receive`` then tells the place its reply took. None: nobody is ahead of it,
-    admission control is off, or the conversation (its status as the caller last knew it)
-    is not the AI's. ``unstored``: messages the caller took before this one and is still
-    storing; they count as ahead, so the place told later is never further back (some of
-    them are answered at once instead).
+@dataclass(frozen=True)
+class ArrivalLine:
+    """What every message arriving now is told its place from: one read serves them all."""
+
+    flags: Flags
+    line: Line
+
+
+def line_for_arrivals() -> ArrivalLine | None:
+    """The routing flags this process loaded and the line, for ``place_on_arrival``; None
+    while no flags are loaded or admission control is off.
 
     Reads Redis only: the flags are the ones this process loaded, while they are the
-    live ones (``message_receive`` loads them afresh), so these threads never hold a
-    Postgres connection of their own (a two-web bench ran the server's 100 out).
+    live ones (``message_receive`` loads them afresh), so the threads reading this never
+    hold a Postgres connection of their own (a two-web bench ran the server's 100 out).
     """
-    if conversation_status != Conversation.Status.AI:
-        return None
     flags = loaded_flags()
     if flags is None or not flags.admission_control:
         return None
-    line = line_now()
-    line = replace(line, depth=line.depth + unstored)
-    notify = admission_for(line, flags).notify
+    return ArrivalLine(flags=flags, line=line_now())
+
+
+def place_on_arrival(
+    seen: ArrivalLine | None, *, conversation_status: str, unstored: int = 0
+) -> Arrival | None:
+    """The place a customer message arriving now is told before it is stored, from the
+    line as ``seen`` lately: on a surge's night every database thread of a web process
+    may be busy storing earlier messages, and the customer must not wait behind them to
+    learn that they wait. ``message_receive`` then tells the place its reply took. None:
+    nobody is ahead of it, admission control is off, or the conversation (its status as
+    the caller last knew it) is not the AI's. ``unstored``: messages the caller took
+    before this one and is still storing; they count as ahead, so the place told later
+    is never further back (some of them are answered at once instead).
+    """
+    if seen is None or conversation_status != Conversation.Status.AI:
+        return None
+    line = replace(seen.line, depth=seen.line.depth + unstored)
+    notify = admission_for(line, seen.flags).notify
     if notify is not None:
         return Arrival(place=notify, now=True)
     return Arrival(place=place_in(line, line.depth), now=False) if line.depth else None
