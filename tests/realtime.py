@@ -8,12 +8,22 @@ import base64
 import json
 
 from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
+from django.contrib.sessions.backends.db import SessionStore
 
 from apps.config.queues import INTERACTIVE_QUEUE
 from apps.config.redis_client import shared_redis
 from apps.conversations import realtime
 from apps.conversations.models import Conversation
+
+
+@database_sync_to_async
+def new_session() -> SessionStore:
+    """A customer's new session, as the widget's page makes one: for a socket opened here."""
+    session = SessionStore()
+    session.create()
+    return session
 
 
 class GroupListener:

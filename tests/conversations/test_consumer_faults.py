@@ -5,21 +5,14 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.sessions.backends.db import SessionStore
 
 from apps.conversations import services
 from apps.conversations.consumers import ChatConsumer
+from tests.realtime import new_session
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@database_sync_to_async
-def new_session() -> SessionStore:
-    session = SessionStore()
-    session.create()
-    return session
 
 
 async def test_it_answers_a_failed_frame_with_server_error_and_keeps_the_socket(monkeypatch):

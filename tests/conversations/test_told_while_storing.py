@@ -17,22 +17,14 @@ from contextlib import contextmanager
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection, transaction
 
 from apps.conversations.consumers import ChatConsumer
 from apps.conversations.models import Conversation, Message
 from apps.ops.flags import current_flags
-from tests.realtime import BrokerQueue
+from tests.realtime import BrokerQueue, new_session
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@database_sync_to_async
-def new_session() -> SessionStore:
-    session = SessionStore()
-    session.create()
-    return session
 
 
 async def open_socket() -> tuple[WebsocketCommunicator, str]:
