@@ -94,8 +94,7 @@ class _Buffer:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._counts: Counter[tuple[str, str]] = Counter()
-        self._last: dict[tuple[str, str], float] = {}
-        self._peaks: dict[tuple[str, str], float] = {}
+        self._gauges: dict[tuple[str, str], tuple[float, float]] = {}  # (last, peak)
         threading.Thread(target=self._keep_flushing, name="rollups", daemon=True).start()
 
     def add(self, key: str, counts: Mapping[str, int], gauges: Mapping[str, float]) -> None:
@@ -103,26 +102,23 @@ class _Buffer:
             for name, amount in counts.items():
                 self._counts[key, name] += amount
             for name, value in gauges.items():
-                self._last[key, name] = value
-                peak = self._peaks.get((key, name))
-                self._peaks[key, name] = value if peak is None else max(peak, value)
+                _, peak = self._gauges.get((key, name), (value, value))
+                self._gauges[key, name] = (value, max(peak, value))
 
     def flush(self) -> None:
         with self._lock:
             counts, self._counts = self._counts, Counter()
-            last, self._last = self._last, {}
-            peaks, self._peaks = self._peaks, {}
-        if not (counts or last):
+            gauges, self._gauges = self._gauges, {}
+        if not (counts or gauges):
             return
         pipe = shared_redis().pipeline(transaction=False)
         for (key, name), amount in counts.items():
             pipe.hincrby(key, name, amount)
-        for (key, name), value in last.items():
-            pipe.hset(key, f"last:{name}", value)
-        for (key, name), value in peaks.items():
-            pipe.zadd(_peak_key_of(key), {name: value}, gt=True)
-        hashes = {key for key, _ in counts} | {key for key, _ in last}
-        for key in (*hashes, *{_peak_key_of(key) for key, _ in peaks}):
+        for (key, name), (last, peak) in gauges.items():
+            pipe.hset(key, f"last:{name}", last)
+            pipe.zadd(_peak_key_of(key), {name: peak}, gt=True)
+        hashes = {key for key, _ in (*counts, *gauges)}
+        for key in (*hashes, *{_peak_key_of(key) for key, _ in gauges}):
             pipe.expire(key, ROLLUP_TTL_S)
         try:
             pipe.execute()
@@ -135,19 +131,32 @@ class _Buffer:
             self.flush()
 
 
-_buffers: dict[int, _Buffer] = {}
-_buffers_lock = threading.Lock()
+_current: _Buffer | None = None
+_current_lock = threading.Lock()
 
 
 def _buffer() -> _Buffer:
-    # One a process: a forked child has its parent's buffer but not its flushing thread.
-    pid = os.getpid()
-    with _buffers_lock:
-        if pid not in _buffers:
-            _buffers.clear()
-            _buffers[pid] = _Buffer()
-            atexit.register(_buffers[pid].flush)
-        return _buffers[pid]
+    global _current
+    with _current_lock:
+        if _current is None:
+            _current = _Buffer()
+        return _current
+
+
+def _forget_parents_buffer() -> None:
+    # A forked child has its parent's buffer but not its thread; the parent writes those
+    # events itself, so the child starts empty (else they would count twice).
+    global _current, _current_lock
+    _current, _current_lock = None, threading.Lock()
+
+
+def _flush_at_exit() -> None:
+    if _current is not None:  # nothing recorded: no buffer (and no thread) to start now
+        _current.flush()
+
+
+os.register_at_fork(after_in_child=_forget_parents_buffer)
+atexit.register(_flush_at_exit)
 
 
 # -- the events ---------------------------------------------------------------------
