@@ -144,11 +144,16 @@ def start_worker(
          "-c", str(concurrency), "-Q", queue, "-l", "info",
          "--without-heartbeat", "--without-mingle", "--without-gossip"],
         log_path,
-        env,
+        {**env, "DB_APPLICATION_NAME": worker_db_name(env, log_path.stem)},
         append=append,
     )  # fmt: skip
     wait_for_log(log_path, "ready.", proc, skip=written)
     return proc
+
+
+def worker_db_name(env: dict[str, str], name: str) -> str:
+    """The Postgres ``application_name`` of a stack's worker: its stack's prefix and name."""
+    return f"{env.get('CELERY_KEY_PREFIX', '')}{name}"
 
 
 @dataclass

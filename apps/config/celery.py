@@ -10,6 +10,7 @@ from typing import Any
 from celery import Celery, bootsteps
 from celery.signals import setup_logging, task_postrun, task_prerun
 from django.conf import settings
+from django.db import close_old_connections
 
 from apps.config import logs
 
@@ -53,14 +54,18 @@ def _log_as_the_web_does(**kwargs: Any) -> None:
 
 
 @task_prerun.connect
-def _bind_task_id(task_id: str, **kwargs: Any) -> None:
+def _task_begins(task_id: str, **kwargs: Any) -> None:
     logs.unbind_all()  # a pool thread runs task after task: nothing of the last one stays
     logs.bind(task_id=task_id)
+    # As Django does around a request: a connection past CONN_MAX_AGE or broken goes, and
+    # the one kept is health-checked on its first use (settings.CELERY_DB_REUSE_MAX).
+    close_old_connections()
 
 
 @task_postrun.connect
-def _unbind_task_id(**kwargs: Any) -> None:
+def _task_ends(**kwargs: Any) -> None:
     logs.unbind_all()
+    close_old_connections()
 
 
 app = Celery("surgedesk")
