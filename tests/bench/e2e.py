@@ -3,11 +3,13 @@
 It starts Daphne and a Celery worker on the configured database, sends the same
 questions from 1 and then 8 concurrent conversations, and measures send → first
 `reply.delta`. In the same run it measures the raw engine's TTFT (submit → first
-delta) on the same prompts at the same concurrency, and prints the ratios and the
-pipeline's own share (e2e minus engine, p50), with the median time to each event before
-it. Then it restarts Daphne with its websocket database work on asgiref's single thread
-(``CHAT_DB_THREADS=0``: Django's default, which its 5.2 async ORM uses too) and measures
-again, side by side.
+delta) on the same prompts at the same concurrency: each question with the FAQ
+references a worker retrieves for it (retrieved before the engine's clock starts, since
+retrieving is the desk's own cost), and the question alone too, as earlier runs measured
+it. It prints the ratios and the pipeline's own share (e2e minus the engine on the same
+prompt, p50), with the median time to each event before it. Then it restarts Daphne
+with its websocket database work on asgiref's single thread (``CHAT_DB_THREADS=0``:
+Django's default, which its 5.2 async ORM uses too) and measures again, side by side.
 """
 
 from __future__ import annotations
@@ -95,8 +97,11 @@ def _arm(stack, engine, concurrency: int, arm: str) -> dict:
     """e2e TTFT beside the raw engine's, on the same prompts, one right after the other."""
     routes: Counter = Counter()
     e2e = asyncio.run(_e2e(stack, concurrency, routes, arm))
-    raw = _engine(engine, concurrency)
+    raw = _engine(engine, concurrency, arm, grounded=True)
+    bare = _engine(engine, concurrency, arm, grounded=False)
     row = summary([s["reply.delta"] for s in e2e], "e2e_ttft_ms") | summary(raw, "engine_ttft_ms")
+    # The question alone, without the shop's references: what earlier runs compared with.
+    row["engine_bare_prompt_ttft_ms_p50"] = round(statistics.median(bare), 2)
     row["ratio_p50"] = round(row["e2e_ttft_ms_p50"] / row["engine_ttft_ms_p50"], 2)
     row["ratio_p95"] = round(row["e2e_ttft_ms_p95"] / row["engine_ttft_ms_p95"], 2)
     # What the desk adds before the first token, over the engine's own TTFT.
@@ -107,14 +112,28 @@ def _arm(stack, engine, concurrency: int, arm: str) -> dict:
     return row
 
 
-def _engine(engine, concurrency: int) -> list[float]:
-    from apps.inference.base import GenerationParams
+def _prompt(question: str, *, grounded: bool) -> list[dict[str, str]]:
+    """The prompt a worker sends the model for ``question`` as a first turn: with the FAQ
+    references it retrieves for it (``grounded``), or the question alone."""
+    from django.conf import settings
+
+    from apps.faq.retrieval import confident
     from apps.inference.prompts import Turn, build_messages
 
-    def one(question: str) -> float:
+    wanted = settings.GROUNDING_REFERENCES if grounded else 0
+    found = confident(question, limit=wanted) if wanted else []
+    return build_messages([Turn("user", question)], [match.answer for match in found])
+
+
+def _engine(engine, concurrency: int, arm: str, *, grounded: bool) -> list[float]:
+    """The raw engine's TTFT on the questions the arm asked, each prompt built (its
+    references retrieved) before its clock starts: retrieving is the desk's own cost."""
+    from apps.inference.base import GenerationParams
+
+    def one(messages: list[dict[str, str]]) -> float:
         started = time.perf_counter()
         stream = engine.submit(
-            build_messages([Turn("user", question)]),
+            messages,
             cache_key=str(uuid.uuid4()),
             params=GenerationParams(max_tokens=160),
         )
@@ -126,8 +145,9 @@ def _engine(engine, concurrency: int) -> list[float]:
 
     samples: list[float] = []
     with ThreadPoolExecutor(concurrency) as pool:
-        for batch in _variants(concurrency):
-            samples += list(pool.map(one, batch))
+        for batch in _variants(concurrency, arm):
+            prompts = [_prompt(question, grounded=grounded) for question in batch]
+            samples += list(pool.map(one, prompts))
     return samples
 
 
