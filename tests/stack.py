@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from http.cookiejar import CookieJar
 from pathlib import Path
 
+import psycopg
 from django.conf import settings
 from django.db import connection
 from websockets.sync.client import ClientConnection, connect
@@ -108,9 +109,16 @@ def start_process(
     args: list[str], log_path: Path, env: dict[str, str], *, append: bool = False
 ) -> subprocess.Popen:
     log = log_path.open("a" if append else "w")
+    named = {**env, "DB_APPLICATION_NAME": process_db_name(env, log_path.stem)}
     return subprocess.Popen(
-        args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        args, cwd=ROOT, env=named, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
+
+
+def process_db_name(env: dict[str, str], name: str) -> str:
+    """The Postgres ``application_name`` of a stack's process: its stack's prefix and name
+    (the name of its log)."""
+    return f"{env.get('CELERY_KEY_PREFIX', '')}{name}"
 
 
 def stop_process(proc: subprocess.Popen, timeout: float = 10.0) -> None:
@@ -144,16 +152,11 @@ def start_worker(
          "-c", str(concurrency), "-Q", queue, "-l", "info",
          "--without-heartbeat", "--without-mingle", "--without-gossip"],
         log_path,
-        {**env, "DB_APPLICATION_NAME": worker_db_name(env, log_path.stem)},
+        env,
         append=append,
     )  # fmt: skip
     wait_for_log(log_path, "ready.", proc, skip=written)
     return proc
-
-
-def worker_db_name(env: dict[str, str], name: str) -> str:
-    """The Postgres ``application_name`` of a stack's worker: its stack's prefix and name."""
-    return f"{env.get('CELERY_KEY_PREFIX', '')}{name}"
 
 
 @dataclass
@@ -253,10 +256,38 @@ class LiveStack:
     def stop(self) -> None:
         for proc in self.processes.values():
             stop_process(proc)
+        wait_for_disconnects(process_db_name(self.env, ""))
         # Tasks no worker of this stack took (the background lane's, when it ran none).
         keys = list(shared_redis().scan_iter(match=self.key_prefix + "*"))
         if keys:
             shared_redis().delete(*keys)
+
+
+def wait_for_disconnects(name_prefix: str, timeout: float = 5.0) -> None:
+    """Until Postgres has ended the backends of processes gone (it notices a closed socket
+    a moment later): a test database with a backend left on it cannot be dropped."""
+    if not name_prefix:
+        return  # nothing tells this stack's backends from any other's
+    db = settings.DATABASES["default"]
+    params = {
+        "host": db["HOST"],
+        "port": db["PORT"],
+        "user": db["USER"],
+        "password": db["PASSWORD"],
+    }
+    # A connection of its own, not Django's: a stack may stop where the test has no database.
+    with psycopg.connect(
+        dbname="postgres", autocommit=True, **{k: v for k, v in params.items() if v}
+    ) as conn:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            left = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE starts_with(application_name, %s)",
+                [name_prefix],
+            ).fetchone()
+            if not left or not left[0]:
+                return
+            time.sleep(0.05)
 
 
 class ChatClient:

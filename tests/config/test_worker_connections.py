@@ -14,7 +14,7 @@ from datetime import datetime
 import pytest
 from django.db import connection
 
-from tests.stack import worker_db_name
+from tests.stack import process_db_name
 
 pytestmark = pytest.mark.slow
 
@@ -44,7 +44,7 @@ def _kept_since(name: str, before: datetime, timeout: float = 5.0) -> list[int]:
 
 
 def test_a_reply_worker_keeps_its_connection_for_the_next_task(live_stack, chat):
-    name = worker_db_name(live_stack.env, "worker")
+    name = process_db_name(live_stack.env, "worker")
     client = chat()
     client.send_message("How long does delivery take?")
     assert client.reply_events(timeout=60)[-1]["type"] == "reply.end"
