@@ -33,6 +33,7 @@ from itertools import takewhile
 from typing import TypeVar
 
 import redis
+import redis.asyncio as aioredis
 from django.conf import settings
 
 from apps.config.redis_client import shared_async_redis, shared_redis
@@ -208,13 +209,28 @@ def line_ahead_of(reply_id: int) -> int | None:
 async def places_of(reply_ids: list[int]) -> tuple[Line, dict[int, int | None]]:
     """The line, and how many replies wait before each of ``reply_ids`` (None: not waiting
     any more). For the web process's place watcher, on its event loop."""
-    pipe = shared_async_redis().pipeline(transaction=False)
-    pipe.zcard(_key("waiting"))
-    pipe.lrange(_key("finished"), 0, -1)
+    pipe = _line_pipeline()
     for reply_id in reply_ids:
         pipe.zrank(_key("waiting"), reply_id)
     depth, finished, *ranks = await pipe.execute()
     return _measured(depth, finished), dict(zip(reply_ids, ranks, strict=True))
+
+
+async def line_with(*keys: str) -> tuple[Line, list[bytes | None]]:
+    """The line, and the raw values of ``keys``, in one round trip of the event loop's
+    client: no thread to wait for, and nothing queued behind the messages being stored."""
+    pipe = _line_pipeline()
+    for key in keys:
+        pipe.get(key)
+    depth, finished, *values = await pipe.execute()
+    return _measured(depth, finished), values
+
+
+def _line_pipeline() -> aioredis.client.Pipeline:
+    pipe = shared_async_redis().pipeline(transaction=False)
+    pipe.zcard(_key("waiting"))
+    pipe.lrange(_key("finished"), 0, -1)
+    return pipe
 
 
 # -- writes (best effort: the reaper reconciles) ---------------------------------------

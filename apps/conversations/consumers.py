@@ -51,14 +51,11 @@ _CUSTOMER_DB = ThreadPoolExecutor(max(settings.CHAT_DB_THREADS, 1), thread_name_
 _PRIORITY_DB = ThreadPoolExecutor(2, thread_name_prefix="chat-db-priority")
 # Messages this process is storing now: ahead of any that arrives meanwhile.
 _STORING: set[uuid.UUID] = set()
-# The place in line told as a message arrives (``services.place_on_arrival``): a read of
-# Redis only, never behind the messages it is told ahead of; one at a time serves all.
-_ARRIVAL_DB = ThreadPoolExecutor(1, thread_name_prefix="chat-db-arrival")
 
 
-# The running loop's read of the line in flight: every message arriving meanwhile is told
-# its place from it. A read each queued on the arrival pool at a surge's peak (a thread
-# waits for the GIL each time it touches Redis), and the notice waited in that queue.
+# The running loop's read of the line in flight (``services.line_for_arrivals``): every
+# message arriving meanwhile is told its place from it, never behind the messages it is
+# told ahead of. A read each queued at a surge's peak, and the notice waited in that queue.
 _ARRIVAL_READS: weakref.WeakKeyDictionary[
     asyncio.AbstractEventLoop, asyncio.Future[services.ArrivalLine | None]
 ] = weakref.WeakKeyDictionary()
@@ -68,7 +65,7 @@ async def _line_for_arrivals() -> services.ArrivalLine | None:
     loop = asyncio.get_running_loop()
     read = _ARRIVAL_READS.get(loop)
     if read is None or read.done():
-        read = asyncio.ensure_future(_on(_ARRIVAL_DB, services.line_for_arrivals)())
+        read = asyncio.ensure_future(services.line_for_arrivals())
         _ARRIVAL_READS[loop] = read
     return await asyncio.shield(read)  # a waiter that goes away leaves it to the others
 

@@ -21,6 +21,7 @@ from apps.conversations.admission import (
     admission_for,
     line_ahead_of,
     line_now,
+    line_with,
     place_in,
 )
 from apps.conversations.escalation import (
@@ -47,7 +48,7 @@ from apps.conversations.selectors import (
 from apps.inference.prompts import Turn
 from apps.inference.service import EdgeReply, edge_reply
 from apps.ops import rollups
-from apps.ops.flags import Flags, current_flags, loaded_flags
+from apps.ops.flags import VERSION_KEY, Flags, current_flags, loaded_flags, version_of
 
 logger = logging.getLogger(__name__)
 
@@ -231,18 +232,19 @@ class ArrivalLine:
     line: Line
 
 
-def line_for_arrivals() -> ArrivalLine | None:
+async def line_for_arrivals() -> ArrivalLine | None:
     """The routing flags this process loaded and the line, for ``place_on_arrival``; None
     while no flags are loaded or admission control is off.
 
-    Reads Redis only: the flags are the ones this process loaded, while they are the
-    live ones (``message_receive`` loads them afresh), so the threads reading this never
-    hold a Postgres connection of their own (a two-web bench ran the server's 100 out).
+    One round trip to Redis on the caller's event loop, and none to Postgres: the flags
+    are the ones this process loaded, while the version key says they are still the live
+    ones (``message_receive`` loads them afresh).
     """
-    flags = loaded_flags()
+    line, (version,) = await line_with(VERSION_KEY)
+    flags = loaded_flags(version_of(version))
     if flags is None or not flags.admission_control:
         return None
-    return ArrivalLine(flags=flags, line=line_now())
+    return ArrivalLine(flags=flags, line=line)
 
 
 def place_on_arrival(

@@ -76,12 +76,13 @@ def current_flags() -> Flags:
     return flags
 
 
-def loaded_flags() -> Flags | None:
-    """The flags this process loaded, if they are still the live ones; None when none are
-    loaded or they changed since. Reads Redis only: for a caller that must not wait on
-    Postgres."""
+def loaded_flags(version: bytes | None) -> Flags | None:
+    """The flags this process loaded, if ``version`` says they are still the live ones;
+    None when none are loaded or they changed since. For a caller that must not wait on
+    Postgres: ``version`` is its own read of ``VERSION_KEY``, through ``version_of`` (None:
+    Redis unreachable), in a round trip it makes anyway."""
     cached = _cached
-    if cached is None or not _still_fresh(cached, _read_version()):
+    if cached is None or not _still_fresh(cached, version):
         return None
     return cached.flags
 
@@ -110,10 +111,14 @@ def _still_fresh(cached: _Cached, version: bytes | None) -> bool:
 def _read_version() -> bytes | None:
     """The version key, or None when Redis is unreachable. A missing key reads as b"0"."""
     try:
-        version = shared_redis(timeout_s=0.5).get(VERSION_KEY)  # bytes: a raw client
-        return version if isinstance(version, bytes) and version else b"0"
+        return version_of(shared_redis(timeout_s=0.5).get(VERSION_KEY))  # type: ignore[arg-type]
     except redis.RedisError:
         return None
+
+
+def version_of(raw: bytes | None) -> bytes:
+    """The version key's value as read (bytes: a raw client); a missing key reads as b"0"."""
+    return raw if isinstance(raw, bytes) and raw else b"0"
 
 
 def _load_flags() -> Flags:
