@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from tests.bench.surge import goals
+from tests.bench.surge import goals, slowest_figures
 from tests.bench.surge_client import Customer
 from tests.bench.surge_traffic import COMPLAINT_MIN_CHARS, QuestionPool, make_burst
 
@@ -89,6 +89,18 @@ async def test_a_queued_notice_is_the_first_thing_visible_and_its_fields_are_opt
     assert (seen.first_visible_at, seen.first_text_at) == (1.0, 4.0)
     assert seen.first_notice("queued").place is None  # type: ignore[union-attr]
     assert [(n.place, n.wait_s) for n in seen.notices] == [(None, None), (3, 4)]
+
+
+async def test_the_slowest_customers_are_listed_with_what_they_saw_first():
+    told = await play(customer(), {"type": "notice", "kind": "queued", "text": "…"}, start())
+    answered = await play(customer(), {"type": "message.accepted"}, start(), delta(2, "Hi"))
+    silent = customer()
+    for seen in (told, answered, silent):
+        seen.sent_at = 0.0
+    slowest = slowest_figures([told, answered, silent], kept=1)
+    first = {"first_visible_ms": 3000.0, "by": "text", "accepted_ms": 1000.0, "route": None}
+    assert slowest == [first]
+    assert [s["by"] for s in slowest_figures([told, answered])] == ["text", "queued"]
 
 
 def test_a_burst_mixes_languages_sorts_and_repeats():

@@ -192,7 +192,28 @@ def burst_figures(burst: Burst, customers: list[Customer]) -> dict:
         "mix": _count(a.kind for a in burst.asks),
         "languages": _count(a.language for a in burst.asks),
         **percentiles(lags, "send_lag_ms", (99,)),
+        "slowest_first_visible": slowest_figures(customers),
     }
+
+
+def slowest_figures(customers: list[Customer], kept: int = 3) -> list[dict]:
+    """The customers who waited longest to see anything: what they saw first (a ``queued``
+    notice or the reply's text), when their message was stored and how it was answered."""
+    seen = [c for c in customers if c.first_visible_at is not None]
+    seen.sort(key=lambda c: c.first_visible_at - c.sent_at, reverse=True)  # type: ignore[operator]
+    return [
+        {
+            "first_visible_ms": _rounded(c.ms_after_send(c.first_visible_at)),
+            "by": c.first_visible_by,
+            "accepted_ms": _rounded(c.ms_after_send(c.accepted_at)),
+            "route": c.route,
+        }
+        for c in seen[:kept]
+    ]
+
+
+def _rounded(ms: float | None) -> float | None:
+    return None if ms is None else round(ms, 1)
 
 
 def queued_figures(customers: list[Customer]) -> dict:

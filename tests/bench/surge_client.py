@@ -52,6 +52,7 @@ class Customer:
     accepted: bool = False
     accepted_at: float | None = None  # when ``message.accepted`` came: the message is stored
     first_visible_at: float | None = None  # first delta, queued notice or end
+    first_visible_by: str = ""  # which: ``queued`` or ``text``
     first_text_at: float | None = None  # first delta or end
     ended_at: float | None = None
     route: str | None = None
@@ -155,6 +156,7 @@ class Customer:
     def _seen(self, now: float, *, text: bool) -> None:
         if self.first_visible_at is None:
             self.first_visible_at = now
+            self.first_visible_by = "text" if text else "queued"
         if text and self.first_text_at is None:
             self.first_text_at = now
 
