@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from tests.stack import LiveStack, start_live_stack
 
@@ -110,6 +111,19 @@ def private_redis(tmp_path):
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session", autouse=True)
+def test_database_left_free(django_db_setup, django_db_blocker):
+    """At the end, the connections this process's database threads kept (the consumers'
+    pools, CONN_MAX_AGE) are ended, or the test database could not be dropped after it.
+    Each xdist worker has a test database of its own, and its stacks have stopped by then."""
+    yield
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 @pytest.fixture(scope="session", autouse=True)
