@@ -56,14 +56,36 @@ def breaker_state(backend: str) -> str:
     the probe. If Redis is down, pybreaker falls back to closed (fail open).
     """
     breaker = get_breaker(backend)
-    state = breaker.current_state
+    return _as_routed(breaker, breaker.current_state)
+
+
+def breaker_states() -> dict[str, str]:
+    """``breaker_state`` of every backend, their states read in one round trip: the edge
+    and every reply's plan read them all, for every message."""
+    breakers = {backend: get_breaker(backend) for backend in BACKENDS}
+    try:
+        raw = shared_redis().mget([_storage(b).state_key() for b in breakers.values()])
+    except redis.RedisError:  # fail open, as pybreaker's own read does
+        logger.warning("breaker states unknown: Redis unreachable")
+        return {backend: _storage(b).fallback_state() for backend, b in breakers.items()}
+    return {  # a state not set yet is read alone: pybreaker's read sets it
+        backend: breaker_state(backend) if state is None else _as_routed(breaker, _text(state))
+        for (backend, breaker), state in zip(breakers.items(), raw, strict=True)
+    }
+
+
+def _text(raw: bytes | str) -> str:
+    return raw.decode() if isinstance(raw, bytes) else raw  # a raw client gives bytes
+
+
+def _as_routed(breaker: pybreaker.CircuitBreaker, state: str) -> str:
     if state == OPEN and _reset_elapsed(breaker):
         return HALF_OPEN
     return state
 
 
-def breaker_states() -> dict[str, str]:
-    return {backend: breaker_state(backend) for backend in BACKENDS}
+def _storage(breaker: pybreaker.CircuitBreaker) -> _FailOpenRedisStorage:
+    return breaker._state_storage  # type: ignore[return-value]
 
 
 def breaker_snapshot() -> list[dict[str, object]]:
@@ -101,6 +123,13 @@ class _FailOpenRedisStorage(pybreaker.CircuitRedisStorage):
             super()._initialize_redis_state(state)
         except redis.RedisError:
             logger.warning("breaker state not initialised: Redis unreachable")  # done on read
+
+    def state_key(self) -> str:
+        """Where the state lives, for reading several breakers' in one round trip."""
+        return self._namespace("state")
+
+    def fallback_state(self) -> str:
+        return self._fallback_circuit_state
 
 
 class _RollupListener(pybreaker.CircuitBreakerListener):
