@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from http.cookiejar import CookieJar
 from pathlib import Path
 
-import psycopg
 from django.conf import settings
 from django.db import connection
 from websockets.sync.client import ClientConnection, connect
@@ -256,38 +255,10 @@ class LiveStack:
     def stop(self) -> None:
         for proc in self.processes.values():
             stop_process(proc)
-        wait_for_disconnects(process_db_name(self.env, ""))
         # Tasks no worker of this stack took (the background lane's, when it ran none).
         keys = list(shared_redis().scan_iter(match=self.key_prefix + "*"))
         if keys:
             shared_redis().delete(*keys)
-
-
-def wait_for_disconnects(name_prefix: str, timeout: float = 5.0) -> None:
-    """Until Postgres has ended the backends of processes gone (it notices a closed socket
-    a moment later): a test database with a backend left on it cannot be dropped."""
-    if not name_prefix:
-        return  # nothing tells this stack's backends from any other's
-    db = settings.DATABASES["default"]
-    params = {
-        "host": db["HOST"],
-        "port": db["PORT"],
-        "user": db["USER"],
-        "password": db["PASSWORD"],
-    }
-    # A connection of its own, not Django's: a stack may stop where the test has no database.
-    with psycopg.connect(
-        dbname="postgres", autocommit=True, **{k: v for k, v in params.items() if v}
-    ) as conn:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            left = conn.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE starts_with(application_name, %s)",
-                [name_prefix],
-            ).fetchone()
-            if not left or not left[0]:
-                return
-            time.sleep(0.05)
 
 
 class ChatClient:
